@@ -1,0 +1,429 @@
+//! Writing records on the writer thread: idempotent upsert by id, the tag and metadata index
+//! rows, patches (including patches that arrive before their record), and quarantine.
+//!
+//! The fast path is a new record: one `INSERT OR IGNORE` and its index rows. Only when the id
+//! already exists (a re-send, or a PATCH) is the old row read back, its index rows removed and
+//! the new state written, so re-sends never duplicate anything.
+
+use crate::control::stream_rowid;
+use crate::read::{record_row_at, tags_to_json, RECORD_COLS, RECORD_FROM};
+use crate::writer::Writer;
+use crate::internal;
+use parallax_model::{Metadata, Record, Tag, Timestamp};
+use parallax_store::*;
+use rusqlite::{params, OptionalExtension};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// What the index rows of a record are keyed and measured by.
+struct Indexed<'a> {
+    stream_id: i64,
+    root: bool,
+    created_at: i64,
+    duration_ns: Option<i64>,
+    status_code: Option<i64>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    tags: &'a [Tag],
+    metadata: &'a Metadata,
+}
+
+impl<'a> Indexed<'a> {
+    fn of(stream_id: i64, r: &'a Record) -> Indexed<'a> {
+        Indexed {
+            stream_id,
+            root: r.record_type.is_trace(),
+            created_at: r.created_at.0,
+            duration_ns: r.duration_ns,
+            status_code: r.status_code,
+            input_tokens: r.tokens.input,
+            output_tokens: r.tokens.output,
+            tags: &r.tags,
+            metadata: &r.metadata,
+        }
+    }
+}
+
+fn body_json(r: &Record) -> String {
+    json!({"i": r.input, "o": r.output, "x": r.extra}).to_string()
+}
+
+impl Writer {
+    pub fn ingest(&mut self, batch: IngestBatch) -> StoreResult<IngestSummary> {
+        let stream_id = stream_rowid(&self.conn, batch.project_id, batch.log_stream_id)?;
+        let (mut new_traces, mut new_spans) = (0i64, 0i64);
+        for record in &batch.records {
+            match self.insert_new(stream_id, record)? {
+                Some(rowid) => {
+                    if record.record_type.is_trace() {
+                        new_traces += 1;
+                    } else {
+                        new_spans += 1;
+                    }
+                    if self.pending_patches {
+                        self.apply_pending(rowid, record.id)?;
+                    }
+                }
+                None => self.replace_existing(batch.project_id, stream_id, record)?,
+            }
+        }
+        for q in &batch.quarantined {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO quarantine (uuid, stream_id, record_uuid, record_type, path, raw, violations, received_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        Uuid::new_v4().as_bytes(),
+                        stream_id,
+                        q.id.as_bytes(),
+                        q.record_type.as_str(),
+                        q.path,
+                        q.raw.to_string(),
+                        serde_json::to_string(&q.violations).unwrap_or_default(),
+                        Timestamp::now().0
+                    ])
+                })
+                .map_err(internal)?;
+        }
+        if new_traces + new_spans > 0 {
+            self.conn
+                .prepare_cached("UPDATE log_streams SET num_traces = num_traces + ?1, num_spans = num_spans + ?2 WHERE id = ?3")
+                .and_then(|mut st| st.execute(params![new_traces, new_spans, stream_id]))
+                .map_err(internal)?;
+        }
+        Ok(IngestSummary {
+            stored: batch.records.len(),
+            quarantined: batch.quarantined.len(),
+        })
+    }
+
+    /// Inserts a record that does not exist yet; `None` when the id is taken.
+    fn insert_new(&mut self, stream_id: i64, r: &Record) -> StoreResult<Option<i64>> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO records (uuid, stream_id, kind, trace_uuid, parent_uuid, session_uuid, created_at, \
+                 duration_ns, status_code, model, input_tokens, output_tokens, total_tokens, name, external_id, \
+                 is_complete, tags, metadata, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    r.id.as_bytes(),
+                    stream_id,
+                    r.record_type.code(),
+                    r.trace_id.as_bytes(),
+                    r.parent_id.map(|u| u.as_bytes().to_vec()),
+                    r.session_id.map(|u| u.as_bytes().to_vec()),
+                    r.created_at.0,
+                    r.duration_ns,
+                    r.status_code,
+                    r.model,
+                    r.tokens.input,
+                    r.tokens.output,
+                    r.tokens.total,
+                    r.name,
+                    r.external_id,
+                    r.is_complete,
+                    tags_to_json(&r.tags),
+                    r.metadata.to_json().to_string(),
+                    body_json(r),
+                ])
+            })
+            .map_err(internal)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let rowid = self.conn.last_insert_rowid();
+        self.index(rowid, &Indexed::of(stream_id, r))?;
+        Ok(Some(rowid))
+    }
+
+    /// The upsert's slow path: the id exists, so the new state replaces the old one. Review
+    /// events recorded on the old state are replayed over the new logged values.
+    fn replace_existing(&mut self, project_id: Uuid, stream_id: i64, r: &Record) -> StoreResult<()> {
+        let (rowid, old_stream, old) = self.load(r.id)?.ok_or_else(|| {
+            StoreError::Internal(format!("record {} vanished during upsert", r.id))
+        })?;
+        if old.project_id != project_id {
+            return Err(StoreError::Conflict(format!(
+                "record {} already exists in another project",
+                r.id
+            )));
+        }
+        self.unindex(rowid, &Indexed::of(old_stream, &old.record))?;
+        self.rewrite(rowid, stream_id, r)?;
+        if old_stream != stream_id || old.record.record_type.is_trace() != r.record_type.is_trace() {
+            self.recount(old_stream)?;
+            self.recount(stream_id)?;
+        }
+        Ok(())
+    }
+
+    /// Loads a record by id with its rowid and stream rowid.
+    fn load(&mut self, id: Uuid) -> StoreResult<Option<(i64, i64, StoredRecord)>> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT r.id, r.stream_id, {RECORD_COLS} FROM {RECORD_FROM} WHERE r.uuid = ?1"
+            ))
+            .and_then(|mut st| {
+                st.query_row([id.as_bytes()], |row| {
+                    let rowid: i64 = row.get(0)?;
+                    let stream: i64 = row.get(1)?;
+                    let rec = record_row_at(row, 2)?;
+                    Ok((rowid, stream, rec))
+                })
+                .optional()
+            })
+            .map_err(internal)
+    }
+
+    /// Writes the full state of `r` (as logged) into row `rowid` and indexes it. Effective tags and
+    /// metadata are the logged ones with the record's review events replayed on top.
+    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record) -> StoreResult<()> {
+        let mut effective = r.clone();
+        let had_events = crate::events::replay(&self.conn, rowid, &mut effective.tags, &mut effective.metadata)?;
+        let logged = had_events.then(|| {
+            json!({"tags": tags_to_json(&r.tags), "metadata": r.metadata.to_json().to_string()}).to_string()
+        });
+        self.conn
+            .prepare_cached(
+                "UPDATE records SET stream_id = ?2, kind = ?3, trace_uuid = ?4, parent_uuid = ?5, session_uuid = ?6, \
+                 created_at = ?7, duration_ns = ?8, status_code = ?9, model = ?10, input_tokens = ?11, \
+                 output_tokens = ?12, total_tokens = ?13, name = ?14, external_id = ?15, is_complete = ?16, \
+                 tags = ?17, metadata = ?18, body = ?19, logged = ?20 WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    rowid,
+                    stream_id,
+                    r.record_type.code(),
+                    r.trace_id.as_bytes(),
+                    r.parent_id.map(|u| u.as_bytes().to_vec()),
+                    r.session_id.map(|u| u.as_bytes().to_vec()),
+                    r.created_at.0,
+                    r.duration_ns,
+                    r.status_code,
+                    r.model,
+                    r.tokens.input,
+                    r.tokens.output,
+                    r.tokens.total,
+                    r.name,
+                    r.external_id,
+                    r.is_complete,
+                    tags_to_json(&effective.tags),
+                    effective.metadata.to_json().to_string(),
+                    body_json(r),
+                    logged,
+                ])
+            })
+            .map_err(internal)?;
+        self.index(rowid, &Indexed::of(stream_id, &effective))
+    }
+
+    fn index(&mut self, rowid: i64, x: &Indexed) -> StoreResult<()> {
+        for tag in x.tags {
+            let tag_id = self.interner.tag(&self.conn, tag.as_str()).map_err(internal)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO record_tags (stream_id, tag_id, root, created_at, record_id, duration_ns, \
+                     status_code, input_tokens, output_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        x.stream_id, tag_id, x.root, x.created_at, rowid,
+                        x.duration_ns, x.status_code, x.input_tokens, x.output_tokens
+                    ])
+                })
+                .map_err(internal)?;
+        }
+        for (k, v) in x.metadata.iter() {
+            let key_id = self.interner.key(&self.conn, k.as_str()).map_err(internal)?;
+            let value_id = self.interner.value(&self.conn, v.as_str()).map_err(internal)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO record_meta (stream_id, key_id, value_id, root, created_at, record_id, \
+                     duration_ns, status_code, input_tokens, output_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        x.stream_id, key_id, value_id, x.root, x.created_at, rowid,
+                        x.duration_ns, x.status_code, x.input_tokens, x.output_tokens
+                    ])
+                })
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    fn unindex(&mut self, rowid: i64, x: &Indexed) -> StoreResult<()> {
+        for tag in x.tags {
+            let tag_id = self.interner.tag(&self.conn, tag.as_str()).map_err(internal)?;
+            self.conn
+                .prepare_cached(
+                    "DELETE FROM record_tags WHERE stream_id = ?1 AND tag_id = ?2 AND root = ?3 AND created_at = ?4 AND record_id = ?5",
+                )
+                .and_then(|mut st| st.execute(params![x.stream_id, tag_id, x.root, x.created_at, rowid]))
+                .map_err(internal)?;
+        }
+        for (k, v) in x.metadata.iter() {
+            let key_id = self.interner.key(&self.conn, k.as_str()).map_err(internal)?;
+            let value_id = self.interner.value(&self.conn, v.as_str()).map_err(internal)?;
+            self.conn
+                .prepare_cached(
+                    "DELETE FROM record_meta WHERE stream_id = ?1 AND key_id = ?2 AND value_id = ?3 AND root = ?4 \
+                     AND created_at = ?5 AND record_id = ?6",
+                )
+                .and_then(|mut st| st.execute(params![x.stream_id, key_id, value_id, x.root, x.created_at, rowid]))
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    fn recount(&mut self, stream_id: i64) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "UPDATE log_streams SET num_traces = (SELECT count(*) FROM records WHERE stream_id = ?1 AND kind = 0), \
+                 num_spans = (SELECT count(*) FROM records WHERE stream_id = ?1 AND kind <> 0) WHERE id = ?1",
+                [stream_id],
+            )
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    pub fn patch(&mut self, project_id: Uuid, log_stream_id: Uuid, patch: RecordPatch) -> StoreResult<()> {
+        let stream_id = stream_rowid(&self.conn, project_id, log_stream_id)?;
+        match self.load(patch.id)? {
+            Some((rowid, old_stream, old)) => {
+                if old.project_id != project_id {
+                    return Err(StoreError::NotFound(format!("record {}", patch.id)));
+                }
+                self.apply_patch(rowid, old_stream, old, &patch)
+            }
+            None => {
+                // Distributed mode sends PATCHes out of order: keep the patch until the record
+                // arrives, merged with any earlier one.
+                let earlier: Option<String> = self
+                    .conn
+                    .query_row("SELECT patch FROM pending_patches WHERE uuid = ?1", [patch.id.as_bytes()], |r| r.get(0))
+                    .optional()
+                    .map_err(internal)?;
+                let mut merged = earlier.map(|p| patch_from_json(&p)).unwrap_or_default();
+                merge_patch(&mut merged, patch.clone());
+                self.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO pending_patches (uuid, stream_id, patch) VALUES (?1, ?2, ?3)",
+                        params![patch.id.as_bytes(), stream_id, patch_to_json(&merged)],
+                    )
+                    .map_err(internal)?;
+                self.pending_patches = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn apply_pending(&mut self, rowid: i64, id: Uuid) -> StoreResult<()> {
+        let pending: Option<String> = self
+            .conn
+            .prepare_cached("SELECT patch FROM pending_patches WHERE uuid = ?1")
+            .and_then(|mut st| st.query_row([id.as_bytes()], |r| r.get(0)).optional())
+            .map_err(internal)?;
+        let Some(text) = pending else { return Ok(()) };
+        self.conn
+            .execute("DELETE FROM pending_patches WHERE uuid = ?1", [id.as_bytes()])
+            .map_err(internal)?;
+        let (_, stream, old) = self.load(id)?.ok_or_else(|| StoreError::Internal("record vanished".into()))?;
+        self.apply_patch(rowid, stream, old, &patch_from_json(&text))
+    }
+
+    fn apply_patch(&mut self, rowid: i64, stream_id: i64, old: StoredRecord, patch: &RecordPatch) -> StoreResult<()> {
+        let logged = self.logged_state(rowid, &old.record)?;
+        self.unindex(rowid, &Indexed::of(stream_id, &old.record))?;
+        let mut r = old.record;
+        r.tags = logged.0;
+        r.metadata = logged.1;
+        if let Some(v) = &patch.input {
+            r.input = v.clone();
+        }
+        if let Some(v) = &patch.output {
+            r.output = v.clone();
+        }
+        if patch.status_code.is_some() {
+            r.status_code = patch.status_code;
+        }
+        if patch.duration_ns.is_some() {
+            r.duration_ns = patch.duration_ns;
+        }
+        if let Some(tags) = &patch.tags {
+            r.tags = tags.clone();
+        }
+        if let Some(c) = patch.is_complete {
+            r.is_complete = c;
+        }
+        self.rewrite(rowid, stream_id, &r)
+    }
+
+    /// The tags and metadata as the client logged them (before review events).
+    fn logged_state(&mut self, rowid: i64, effective: &Record) -> StoreResult<(Vec<Tag>, Metadata)> {
+        let logged: Option<String> = self
+            .conn
+            .query_row("SELECT logged FROM records WHERE id = ?1", [rowid], |r| r.get(0))
+            .map_err(internal)?;
+        Ok(match logged.and_then(|l| serde_json::from_str::<Value>(&l).ok()) {
+            Some(v) => (
+                crate::read::tags_from_json(v["tags"].as_str().unwrap_or("[]")),
+                crate::read::metadata_from_json(v["metadata"].as_str().unwrap_or("{}")),
+            ),
+            None => (effective.tags.clone(), effective.metadata.clone()),
+        })
+    }
+}
+
+fn patch_to_json(p: &RecordPatch) -> String {
+    json!({
+        "input": p.input, "output": p.output, "status_code": p.status_code,
+        "duration_ns": p.duration_ns, "is_complete": p.is_complete,
+        "tags": p.tags.as_ref().map(|t| t.iter().map(Tag::as_str).collect::<Vec<_>>()),
+        "has_input": p.input.is_some(), "has_output": p.output.is_some(),
+    })
+    .to_string()
+}
+
+fn patch_from_json(text: &str) -> RecordPatch {
+    let v: Value = serde_json::from_str(text).unwrap_or_default();
+    RecordPatch {
+        id: Uuid::nil(),
+        input: v["has_input"].as_bool().unwrap_or(false).then(|| v["input"].clone()),
+        output: v["has_output"].as_bool().unwrap_or(false).then(|| v["output"].clone()),
+        status_code: v["status_code"].as_i64(),
+        duration_ns: v["duration_ns"].as_i64(),
+        is_complete: v["is_complete"].as_bool(),
+        tags: v["tags"].as_array().map(|a| {
+            a.iter().filter_map(|t| t.as_str().and_then(|s| Tag::parse(s).ok())).collect()
+        }),
+    }
+}
+
+fn merge_patch(into: &mut RecordPatch, later: RecordPatch) {
+    into.id = later.id;
+    if later.input.is_some() {
+        into.input = later.input;
+    }
+    if later.output.is_some() {
+        into.output = later.output;
+    }
+    if later.status_code.is_some() {
+        into.status_code = later.status_code;
+    }
+    if later.duration_ns.is_some() {
+        into.duration_ns = later.duration_ns;
+    }
+    if later.tags.is_some() {
+        into.tags = later.tags;
+    }
+    if later.is_complete.is_some() {
+        into.is_complete = later.is_complete;
+    }
+}

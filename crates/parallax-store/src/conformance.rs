@@ -1,0 +1,235 @@
+//! The conformance suite: behaviour every backend must show, written once against the traits.
+//!
+//! A backend's tests call [`run_all`] with a factory that returns a fresh, empty store. Each
+//! check panics with a message naming the broken behaviour.
+
+use crate::*;
+use parallax_model::wire::galileo::{decode_step, Decoded, Placement};
+use parallax_model::{Limits, Tag, Timestamp};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Runs every check, each on a fresh store from `fresh`.
+pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
+    projects_and_streams(&*fresh());
+    ingest_round_trip(&*fresh());
+    ingest_is_idempotent(&*fresh());
+    spans_before_their_trace(&*fresh());
+    patch_updates_fields(&*fresh());
+    quarantine_is_listed(&*fresh());
+    api_keys_by_hash_and_revoke(&*fresh());
+    sessions_by_external_id(&*fresh());
+}
+
+fn setup(store: &dyn Store) -> (Uuid, Uuid) {
+    let p = store.create_project("p", None).unwrap();
+    let s = store.create_log_stream(p.id, "s").unwrap();
+    (p.id, s.id)
+}
+
+/// Decodes a Galileo trace JSON into a batch for the stream.
+pub fn batch(project_id: Uuid, log_stream_id: Uuid, traces: &[serde_json::Value]) -> IngestBatch {
+    let mut out = Decoded::default();
+    for (i, t) in traces.iter().enumerate() {
+        let at = Placement { trace_id: None, parent_id: None, session_id: None };
+        decode_step(t, &format!("traces[{i}]"), at, &Limits::default(), &mut out).unwrap();
+    }
+    IngestBatch {
+        project_id,
+        log_stream_id,
+        records: out.records,
+        quarantined: out.quarantined,
+        source: Source::Sdk,
+    }
+}
+
+const TRACE: &str = "30a44133-66cb-4bf1-9f90-9748d6642fef";
+const SPAN: &str = "06b80396-7eb4-4dc0-a41d-66a575a9211d";
+
+fn seed_trace() -> serde_json::Value {
+    json!({
+        "type": "trace", "id": TRACE, "name": "", "input": "Explain Newton's First Law",
+        "output": "...", "created_at": "2026-12-03T16:25:18.921579Z",
+        "tags": ["newton", "test", "new-version"],
+        "user_metadata": {"experimentNumber": "1", "promptVersion": "0.0.1", "field": "physics"},
+        "metrics": {"duration_ns": null},
+        "spans": [{
+            "type": "llm", "id": SPAN, "model": "gpt-4o", "created_at": "2026-12-03T16:25:18.921664Z",
+            "input": [{"role": "system", "content": "prompt"}],
+            "output": {"role": "assistant", "content": "Model response"},
+            "tags": ["newton", "test", "new-version"],
+            "user_metadata": {"experimentNumber": "1", "promptVersion": "0.0.1", "field": "physics"},
+            "metrics": {"duration_ns": 1500, "num_input_tokens": 10, "custom": 0.5}
+        }]
+    })
+}
+
+pub fn projects_and_streams(store: &dyn Store) {
+    let p = store.create_project("alpha", None).unwrap();
+    assert!(matches!(store.create_project("alpha", None), Err(StoreError::Conflict(_))), "duplicate project names are a conflict");
+    assert_eq!(store.project_by_name("alpha").unwrap().unwrap().id, p.id);
+    assert!(store.project_by_name("Alpha").unwrap().is_none(), "project lookup is exact");
+    assert_eq!(store.project(p.id).unwrap().unwrap().name, "alpha");
+    let a = store.create_log_stream(p.id, "a").unwrap();
+    let b = store.create_log_stream(p.id, "b").unwrap();
+    let names: Vec<_> = store.log_streams(p.id).unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["a", "b"], "streams listed in creation order");
+    assert_eq!(store.log_stream(p.id, b.id).unwrap().unwrap().name, "b");
+    let other = store.create_project("beta", None).unwrap();
+    assert!(store.log_stream(other.id, a.id).unwrap().is_none(), "a stream is only found in its project");
+    assert_eq!(store.projects().unwrap().len(), 2);
+}
+
+pub fn ingest_round_trip(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let sum = store.ingest(batch(p, s, &[seed_trace()])).unwrap();
+    assert_eq!(sum, IngestSummary { stored: 2, quarantined: 0 });
+    let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
+    assert_eq!(recs.len(), 2, "the trace and its span are stored");
+    let t = &recs[0].record;
+    assert_eq!(t.id.to_string(), TRACE);
+    let tags: Vec<_> = t.tags.iter().map(Tag::as_str).collect();
+    assert_eq!(tags, ["newton", "test", "new-version"], "tags kept in order");
+    assert_eq!(
+        t.metadata.to_json(),
+        json!({"experimentNumber": "1", "promptVersion": "0.0.1", "field": "physics"}),
+        "metadata stored exactly"
+    );
+    let span = &recs[1].record;
+    assert_eq!(span.parent_id, Some(t.id));
+    assert_eq!(span.model.as_deref(), Some("gpt-4o"));
+    assert_eq!(span.duration_ns, Some(1500));
+    assert_eq!(span.tokens.input, Some(10));
+    assert_eq!(span.extra["metrics"]["custom"], 0.5, "unknown metrics kept");
+    assert_eq!(span.input, json!([{"role": "system", "content": "prompt"}]));
+    assert_eq!(span.created_at, Timestamp::parse("2026-12-03T16:25:18.921664Z").unwrap());
+    let streams = store.log_streams(p).unwrap();
+    assert_eq!((streams[0].num_traces, streams[0].num_spans), (1, 1));
+    assert!(store.record(p, SPAN.parse().unwrap()).unwrap().is_some());
+    let other = store.create_project("other", None).unwrap();
+    assert!(store.record(other.id, SPAN.parse().unwrap()).unwrap().is_none(), "records are scoped to their project");
+}
+
+pub fn ingest_is_idempotent(store: &dyn Store) {
+    let (p, s) = setup(store);
+    store.ingest(batch(p, s, &[seed_trace()])).unwrap();
+    let mut changed = seed_trace();
+    changed["tags"] = json!(["newton"]);
+    store.ingest(batch(p, s, &[changed.clone()])).unwrap();
+    store.ingest(batch(p, s, &[changed])).unwrap();
+    let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
+    assert_eq!(recs.len(), 2, "re-sending upserts by id");
+    let tags: Vec<_> = recs[0].record.tags.iter().map(Tag::as_str).collect();
+    assert_eq!(tags, ["newton"], "the last write wins");
+    let streams = store.log_streams(p).unwrap();
+    assert_eq!((streams[0].num_traces, streams[0].num_spans), (1, 1), "counts do not double");
+}
+
+pub fn spans_before_their_trace(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let trace_id: Uuid = TRACE.parse().unwrap();
+    let mut span = seed_trace()["spans"][0].clone();
+    span["trace_id"] = json!(TRACE);
+    span["parent_id"] = json!(TRACE);
+    store.ingest(batch(p, s, &[span])).unwrap();
+    assert_eq!(store.trace_records(p, trace_id).unwrap().len(), 1, "an orphan span is stored");
+    let mut trace = seed_trace();
+    trace["spans"] = json!([]);
+    store.ingest(batch(p, s, &[trace])).unwrap();
+    let recs = store.trace_records(p, trace_id).unwrap();
+    assert_eq!(recs.len(), 2, "the trace links up with the span that came first");
+    assert_eq!(recs[1].record.parent_id, Some(trace_id));
+}
+
+pub fn patch_updates_fields(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let trace_id: Uuid = TRACE.parse().unwrap();
+    store
+        .patch_record(p, s, RecordPatch { id: trace_id, output: Some(json!("early")), ..Default::default() })
+        .unwrap();
+    let mut trace = seed_trace();
+    trace["spans"] = json!([]);
+    trace["output"] = json!(null);
+    trace["is_complete"] = json!(false);
+    store.ingest(batch(p, s, &[trace])).unwrap();
+    assert_eq!(
+        store.record(p, trace_id).unwrap().unwrap().record.output,
+        json!("early"),
+        "a patch that arrives before its record is applied when the record does"
+    );
+    store
+        .patch_record(
+            p,
+            s,
+            RecordPatch {
+                id: trace_id,
+                output: Some(json!("done")),
+                duration_ns: Some(123),
+                is_complete: Some(true),
+                tags: Some(vec![Tag::parse("dist").unwrap()]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let r = store.record(p, trace_id).unwrap().unwrap().record;
+    assert_eq!(r.output, json!("done"));
+    assert_eq!(r.duration_ns, Some(123));
+    assert!(r.is_complete);
+    assert_eq!(r.tags, vec![Tag::parse("dist").unwrap()]);
+    assert_eq!(r.metadata.get("field").unwrap().as_str(), "physics", "untouched fields stay");
+}
+
+pub fn quarantine_is_listed(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let mut trace = seed_trace();
+    trace["spans"][0]["tags"] = json!(["x".repeat(57)]);
+    let sum = store.ingest(batch(p, s, &[trace])).unwrap();
+    assert_eq!(sum, IngestSummary { stored: 1, quarantined: 1 });
+    let q = store.quarantine(p, Some(s), 100).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].record_id.to_string(), SPAN);
+    assert_eq!(q[0].violations[0].path, "traces[0].spans[0].tags[0]");
+    assert_eq!(q[0].raw["model"], "gpt-4o", "the record is kept as sent");
+}
+
+pub fn api_keys_by_hash_and_revoke(store: &dyn Store) {
+    let p = store.create_project("p", None).unwrap();
+    let key = store
+        .create_api_key(NewApiKey {
+            name: "ci".into(),
+            prefix: "plx_abcd".into(),
+            hash: vec![1, 2, 3],
+            role: Role::Annotator,
+            projects: Some(vec![p.id]),
+        })
+        .unwrap();
+    let found = store.api_key_by_hash(&[1, 2, 3]).unwrap().unwrap();
+    assert_eq!(found.id, key.id);
+    assert_eq!(store.api_key(key.id).unwrap().unwrap().name, "ci");
+    assert_eq!(found.projects, Some(vec![p.id]));
+    assert!(found.may_access(p.id) && !found.may_access(Uuid::new_v4()));
+    assert!(store.api_key_by_hash(&[9]).unwrap().is_none());
+    assert!(store.revoke_api_key("plx_abcd").unwrap());
+    assert!(store.api_key_by_hash(&[1, 2, 3]).unwrap().is_none(), "a revoked key no longer authenticates");
+    assert!(store.api_key(key.id).unwrap().is_none(), "a revoked key is not found by id");
+    assert!(store.api_keys().unwrap()[0].revoked_at.is_some());
+}
+
+pub fn sessions_by_external_id(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let made = store
+        .create_session(NewSession {
+            project_id: p,
+            log_stream_id: s,
+            name: Some("chat-1".into()),
+            external_id: Some("conv-42".into()),
+            previous_session_id: None,
+            metadata: json!({"user": "u1"}),
+        })
+        .unwrap();
+    let found = store.sessions_by_external_id(s, "conv-42").unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, made.id);
+    assert_eq!(found[0].metadata, json!({"user": "u1"}));
+    assert!(store.sessions_by_external_id(s, "conv-43").unwrap().is_empty());
+}
