@@ -51,7 +51,7 @@ fn body_json(r: &Record) -> String {
 impl Writer {
     pub fn ingest(&mut self, batch: IngestBatch) -> StoreResult<IngestSummary> {
         let stream_id = stream_rowid(&self.conn, batch.project_id, batch.log_stream_id)?;
-        let (mut new_traces, mut new_spans) = (0i64, 0i64);
+        let (mut new_traces, mut new_spans, mut existing) = (0i64, 0i64, 0usize);
         for record in &batch.records {
             match self.insert_new(stream_id, record)? {
                 Some(rowid) => {
@@ -64,7 +64,10 @@ impl Writer {
                         self.apply_pending(rowid, record.id)?;
                     }
                 }
-                None => self.replace_existing(batch.project_id, stream_id, record)?,
+                None => {
+                    existing += 1;
+                    self.replace_existing(batch.project_id, stream_id, record)?
+                }
             }
         }
         for q in &batch.quarantined {
@@ -95,6 +98,7 @@ impl Writer {
         }
         Ok(IngestSummary {
             stored: batch.records.len(),
+            existing,
             quarantined: batch.quarantined.len(),
         })
     }

@@ -40,13 +40,10 @@ impl Interner {
     }
 }
 
-/// The number a metadata value reads as, if it is one: what numeric comparisons see.
+/// The number a metadata value reads as, if it is one: the query model's rule, so indexed
+/// numeric comparisons agree with `plx_num` in SQL.
 pub fn numeric(value: &str) -> Option<f64> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    v.parse::<f64>().ok().filter(|f| f.is_finite())
+    parallax_query::parse_number(value)
 }
 
 fn intern(

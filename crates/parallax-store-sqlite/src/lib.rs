@@ -6,12 +6,18 @@
 //! each, so one failing job does not undo its neighbours), commits once and then answers them
 //! all: group commit. Reads use a small pool of read-only connections and never wait on writes.
 
+mod aggregate;
+mod compile;
 mod control;
 mod events;
+mod functions;
 mod ingest;
 mod intern;
+mod query;
 mod read;
 mod schema;
+mod sessions;
+mod vocabulary;
 mod writer;
 
 use parallax_store::{StoreError, StoreResult};
@@ -38,6 +44,7 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let mut conn = Connection::open(&path).map_err(internal)?;
         schema::configure(&conn).map_err(internal)?;
+        functions::register(&conn).map_err(internal)?;
         schema::migrate(&mut conn).map_err(internal)?;
         let writer = Writer::spawn(conn);
         Ok(SqliteStore {
@@ -60,6 +67,7 @@ impl SqliteStore {
                 .map_err(internal)?;
                 c.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;")
                     .map_err(internal)?;
+                functions::register(&c).map_err(internal)?;
                 c
             }
         };

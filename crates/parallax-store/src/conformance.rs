@@ -83,7 +83,7 @@ pub fn projects_and_streams(store: &dyn Store) {
 pub fn ingest_round_trip(store: &dyn Store) {
     let (p, s) = setup(store);
     let sum = store.ingest(batch(p, s, &[seed_trace()])).unwrap();
-    assert_eq!(sum, IngestSummary { stored: 2, quarantined: 0 });
+    assert_eq!(sum, IngestSummary { stored: 2, existing: 0, quarantined: 0 });
     let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
     assert_eq!(recs.len(), 2, "the trace and its span are stored");
     let t = &recs[0].record;
@@ -115,7 +115,8 @@ pub fn ingest_is_idempotent(store: &dyn Store) {
     store.ingest(batch(p, s, &[seed_trace()])).unwrap();
     let mut changed = seed_trace();
     changed["tags"] = json!(["newton"]);
-    store.ingest(batch(p, s, &[changed.clone()])).unwrap();
+    let again = store.ingest(batch(p, s, &[changed.clone()])).unwrap();
+    assert_eq!(again.existing, 2, "a re-send is reported as existing");
     store.ingest(batch(p, s, &[changed])).unwrap();
     let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
     assert_eq!(recs.len(), 2, "re-sending upserts by id");
@@ -184,7 +185,7 @@ pub fn quarantine_is_listed(store: &dyn Store) {
     let mut trace = seed_trace();
     trace["spans"][0]["tags"] = json!(["x".repeat(57)]);
     let sum = store.ingest(batch(p, s, &[trace])).unwrap();
-    assert_eq!(sum, IngestSummary { stored: 1, quarantined: 1 });
+    assert_eq!(sum, IngestSummary { stored: 1, existing: 0, quarantined: 1 });
     let q = store.quarantine(p, Some(s), 100).unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].record_id.to_string(), SPAN);

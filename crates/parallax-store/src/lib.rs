@@ -6,8 +6,10 @@
 //! The [`conformance`] module is the one test suite every backend runs.
 
 pub mod conformance;
+mod query;
 mod types;
 
+pub use query::*;
 pub use types::*;
 
 use uuid::Uuid;
@@ -86,5 +88,5 @@ pub trait RecordStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: ControlStore + RecordStore {}
-impl<T: ControlStore + RecordStore> Store for T {}
+pub trait Store: ControlStore + RecordStore + QueryStore {}
+impl<T: ControlStore + RecordStore + QueryStore> Store for T {}

@@ -156,7 +156,10 @@ pub struct IngestBatch {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IngestSummary {
+    /// Records written (new or replacing an earlier copy).
     pub stored: usize,
+    /// Of those, records whose id already existed (re-sends and updates).
+    pub existing: usize,
     pub quarantined: usize,
 }
 

@@ -3,3 +3,4 @@
 
 mod galileo;
 mod helpers;
+mod query;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod projects;
+pub mod search;
 mod sessions;
 mod traces;
 
@@ -31,4 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{pid}/spans/{id}", patch(traces::patch_span).get(traces::get_record))
         .route("/v2/projects/{pid}/sessions", post(sessions::create))
         .route("/v2/projects/{pid}/sessions/search", post(sessions::search))
+        // Spelled out per kind: `/projects/{pid}/traces/{id}` would otherwise capture `search`.
+        .route("/projects/{pid}/traces/search", post(search::search_traces))
+        .route("/projects/{pid}/spans/search", post(search::search_spans))
+        .route("/projects/{pid}/sessions/search", post(search::search_sessions))
+        .route("/projects/{pid}/traces/available_columns", post(search::columns_traces))
+        .route("/projects/{pid}/spans/available_columns", post(search::columns_spans))
+        .route("/projects/{pid}/sessions/available_columns", post(search::columns_sessions))
+        .route("/projects/{pid}/export_records", post(search::export_records))
 }
