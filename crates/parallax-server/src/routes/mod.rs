@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod galileo;
+pub mod otlp;
+pub mod query_common;
 
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -12,6 +14,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(galileo::routes())
         .merge(api::routes())
+        .route("/v1/traces", axum::routing::post(otlp::traces))
+        .route("/otel/traces", axum::routing::post(otlp::traces))
+        .route("/otel/v1/traces", axum::routing::post(otlp::traces))
+        .route("/api/galileo/otel/traces", axum::routing::post(otlp::traces))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
