@@ -24,6 +24,9 @@ cargo test --workspace --locked
 step "galileo SDK scenarios against the real server"
 .venv/bin/python tests/galileo/run_scenarios.py target/debug/parallax
 
+step "crash test: acknowledged writes survive kill -9"
+.venv/bin/python tests/crash/kill9.py target/debug/parallax
+
 step "OpenTelemetry exporter against the real server"
 .venv/bin/python tests/otel/run_e2e.py target/debug/parallax
 
