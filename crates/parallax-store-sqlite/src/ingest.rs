@@ -7,6 +7,7 @@
 
 use crate::control::stream_rowid;
 use crate::read::{record_row_at, tags_to_json, RECORD_COLS, RECORD_FROM};
+use crate::index::RowKey;
 use crate::writer::Writer;
 use crate::internal;
 use parallax_model::{Metadata, Record, Tag, Timestamp};
@@ -40,6 +41,21 @@ impl<'a> Indexed<'a> {
             output_tokens: r.tokens.output,
             tags: &r.tags,
             metadata: &r.metadata,
+        }
+    }
+}
+
+impl Indexed<'_> {
+    fn row_key(&self, record_id: i64) -> RowKey {
+        RowKey {
+            stream_id: self.stream_id,
+            root: self.root,
+            created_at: self.created_at,
+            record_id,
+            duration_ns: self.duration_ns,
+            status_code: self.status_code,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
         }
     }
 }
@@ -228,60 +244,23 @@ impl Writer {
     }
 
     fn index(&mut self, rowid: i64, x: &Indexed) -> StoreResult<()> {
+        let k = x.row_key(rowid);
         for tag in x.tags {
-            let tag_id = self.interner.tag(&self.conn, tag.as_str()).map_err(internal)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO record_tags (stream_id, tag_id, root, created_at, record_id, duration_ns, \
-                     status_code, input_tokens, output_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .and_then(|mut st| {
-                    st.execute(params![
-                        x.stream_id, tag_id, x.root, x.created_at, rowid,
-                        x.duration_ns, x.status_code, x.input_tokens, x.output_tokens
-                    ])
-                })
-                .map_err(internal)?;
+            self.insert_tag_row(&k, tag.as_str())?;
         }
-        for (k, v) in x.metadata.iter() {
-            let key_id = self.interner.key(&self.conn, k.as_str()).map_err(internal)?;
-            let value_id = self.interner.value(&self.conn, v.as_str()).map_err(internal)?;
-            self.conn
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO record_meta (stream_id, key_id, value_id, root, created_at, record_id, \
-                     duration_ns, status_code, input_tokens, output_tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .and_then(|mut st| {
-                    st.execute(params![
-                        x.stream_id, key_id, value_id, x.root, x.created_at, rowid,
-                        x.duration_ns, x.status_code, x.input_tokens, x.output_tokens
-                    ])
-                })
-                .map_err(internal)?;
+        for (key, value) in x.metadata.iter() {
+            self.insert_meta_row(&k, key.as_str(), value.as_str())?;
         }
         Ok(())
     }
 
     fn unindex(&mut self, rowid: i64, x: &Indexed) -> StoreResult<()> {
+        let k = x.row_key(rowid);
         for tag in x.tags {
-            let tag_id = self.interner.tag(&self.conn, tag.as_str()).map_err(internal)?;
-            self.conn
-                .prepare_cached(
-                    "DELETE FROM record_tags WHERE stream_id = ?1 AND tag_id = ?2 AND root = ?3 AND created_at = ?4 AND record_id = ?5",
-                )
-                .and_then(|mut st| st.execute(params![x.stream_id, tag_id, x.root, x.created_at, rowid]))
-                .map_err(internal)?;
+            self.delete_tag_row(&k, tag.as_str())?;
         }
-        for (k, v) in x.metadata.iter() {
-            let key_id = self.interner.key(&self.conn, k.as_str()).map_err(internal)?;
-            let value_id = self.interner.value(&self.conn, v.as_str()).map_err(internal)?;
-            self.conn
-                .prepare_cached(
-                    "DELETE FROM record_meta WHERE stream_id = ?1 AND key_id = ?2 AND value_id = ?3 AND root = ?4 \
-                     AND created_at = ?5 AND record_id = ?6",
-                )
-                .and_then(|mut st| st.execute(params![x.stream_id, key_id, value_id, x.root, x.created_at, rowid]))
-                .map_err(internal)?;
+        for (key, value) in x.metadata.iter() {
+            self.delete_meta_row(&k, key.as_str(), value.as_str())?;
         }
         Ok(())
     }

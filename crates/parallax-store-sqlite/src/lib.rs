@@ -7,10 +7,13 @@
 //! all: group commit. Reads use a small pool of read-only connections and never wait on writes.
 
 mod aggregate;
+mod annotate;
+mod annotations;
 mod compile;
 mod control;
 mod events;
 mod functions;
+mod index;
 mod ingest;
 mod intern;
 mod query;

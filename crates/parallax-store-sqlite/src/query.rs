@@ -87,6 +87,12 @@ pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&E
     }))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Select {
+    Count,
+    Ids,
+}
+
 /// Cursor of a created_at-ordered page: the last row's (created_at, rowid).
 fn parse_cursor(cursor: &str) -> StoreResult<(Option<(i64, i64)>, usize)> {
     let bad = || StoreError::Invalid(format!("cursor {cursor:?} is not one this server issued"));
@@ -180,40 +186,77 @@ impl SqliteStore {
     }
 
     pub(crate) fn count_records(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<u64> {
+        if filter.is_none() {
+            let root = root_flag(root)?;
+            return self.read_store(|conn| {
+                let stream = stream_rowid(conn, project_id, log_stream_id)?;
+                let col = if root == 1 { "num_traces" } else { "num_spans" };
+                conn.query_row(&format!("SELECT {col} FROM log_streams WHERE id = ?1"), [stream], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(internal)
+            });
+        }
+        self.over_matches(project_id, log_stream_id, root, filter, Select::Count, |st, params| {
+            st.query_row(rusqlite::params_from_iter(params), |r| r.get::<_, i64>(0)).map(|n| vec![n as u64])
+        })
+        .map(|v| v[0])
+    }
+
+    pub(crate) fn ids_matching(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<Vec<Uuid>> {
+        self.over_matches(project_id, log_stream_id, root, filter, Select::Ids, |st, params| {
+            st.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, Vec<u8>>(0))?
+                .map(|b| b.map(crate::control::uuid_of))
+                .collect()
+        })
+    }
+
+    /// Builds the scan over every record matching `filter` (driven from the best index) and hands
+    /// the prepared statement to `run`.
+    fn over_matches<T>(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+        select: Select,
+        run: impl FnOnce(&mut rusqlite::Statement, &[rusqlite::types::Value]) -> rusqlite::Result<Vec<T>>,
+    ) -> StoreResult<Vec<T>> {
         let root = root_flag(root)?;
         self.read_store(|conn| {
             let stream = stream_rowid(conn, project_id, log_stream_id)?;
-            let Some(filter) = filter else {
-                let col = if root == 1 { "num_traces" } else { "num_spans" };
-                return conn
-                    .query_row(&format!("SELECT {col} FROM log_streams WHERE id = ?1"), [stream], |r| r.get::<_, i64>(0))
-                    .map(|n| n as u64)
-                    .map_err(internal);
-            };
             let mut c = Compiler::new(conn);
             let s = c.bind(stream);
             let rt = c.bind(root);
-            let driver = choose_driver(&mut c, stream, root, Some(filter)).map_err(internal)?;
-            let sql = match driver {
-                Some(d) if keys_only(filter) => {
-                    let f = c.expr(filter, DRIVER_KEYS).map_err(internal)?;
-                    format!("SELECT count(*) FROM {} WHERE d.stream_id = {s} AND {} AND d.root = {rt} AND {f}", d.from, d.prefix)
+            let driver = choose_driver(&mut c, stream, root, filter).map_err(internal)?;
+            let (what_d, what_r, order_d, order_r) = match select {
+                Select::Count => ("count(*)", "count(*)", "", ""),
+                Select::Ids => ("r.uuid", "r.uuid", " ORDER BY d.created_at DESC, d.record_id DESC", " ORDER BY r.created_at DESC, r.id DESC"),
+            };
+            let sql = match (driver, filter) {
+                (Some(d), Some(f)) if keys_only(f) && select == Select::Count => {
+                    let f = c.expr(f, DRIVER_KEYS).map_err(internal)?;
+                    format!("SELECT {what_d} FROM {} WHERE d.stream_id = {s} AND {} AND d.root = {rt} AND {f}{order_d}", d.from, d.prefix)
                 }
-                Some(d) => {
-                    let f = c.expr(filter, RECORD_KEYS).map_err(internal)?;
+                (Some(d), f) => {
+                    let f = match f {
+                        Some(f) => c.expr(f, RECORD_KEYS).map_err(internal)?,
+                        None => "1".into(),
+                    };
                     format!(
-                        "SELECT count(*) FROM {} CROSS JOIN records r ON r.id = d.record_id WHERE d.stream_id = {s} AND {} AND d.root = {rt} AND {f}",
+                        "SELECT {what_d} FROM {} CROSS JOIN records r ON r.id = d.record_id WHERE d.stream_id = {s} AND {} AND d.root = {rt} AND {f}{order_d}",
                         d.from, d.prefix
                     )
                 }
-                None => {
-                    let f = c.expr(filter, RECORD_KEYS).map_err(internal)?;
-                    format!("SELECT count(*) FROM records r WHERE r.stream_id = {s} AND r.root = {rt} AND {f}")
+                (None, f) => {
+                    let f = match f {
+                        Some(f) => c.expr(f, RECORD_KEYS).map_err(internal)?,
+                        None => "1".into(),
+                    };
+                    format!("SELECT {what_r} FROM records r WHERE r.stream_id = {s} AND r.root = {rt} AND {f}{order_r}")
                 }
             };
-            conn.query_row(&sql, rusqlite::params_from_iter(c.params.iter()), |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-                .map_err(internal)
+            let mut st = conn.prepare(&sql).map_err(internal)?;
+            run(&mut st, &c.params).map_err(internal)
         })
     }
 

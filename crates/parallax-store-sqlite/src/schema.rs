@@ -153,6 +153,39 @@ CREATE TABLE annotation_events (
 );
 CREATE INDEX annotation_events_by_record ON annotation_events (record_id, id);
 CREATE INDEX annotation_events_by_job ON annotation_events (job) WHERE job IS NOT NULL;
+"#, r#"
+ALTER TABLE projects ADD COLUMN pii_policy TEXT NOT NULL DEFAULT 'warn';
+CREATE TABLE bulk_jobs (
+    id INTEGER PRIMARY KEY,
+    uuid BLOB NOT NULL UNIQUE,
+    project_id INTEGER NOT NULL,
+    stream_uuid BLOB NOT NULL,
+    root TEXT NOT NULL,
+    query TEXT NOT NULL,
+    ops TEXT NOT NULL,
+    state TEXT NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0,
+    done INTEGER NOT NULL DEFAULT 0,
+    actor TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    undo_of BLOB,
+    error TEXT
+);
+CREATE INDEX bulk_jobs_by_project ON bulk_jobs (project_id, id);
+CREATE TABLE tag_registry (
+    project_id INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    description TEXT,
+    colour TEXT,
+    PRIMARY KEY (project_id, tag)
+) WITHOUT ROWID;
+CREATE TABLE key_registry (
+    project_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    description TEXT,
+    PRIMARY KEY (project_id, key)
+) WITHOUT ROWID;
 "#];
 
 /// Runs the migrations that have not run yet, each in its own transaction.

@@ -19,6 +19,8 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     quarantine_is_listed(&*fresh());
     api_keys_by_hash_and_revoke(&*fresh());
     sessions_by_external_id(&*fresh());
+    annotations_with_history_and_undo(&*fresh());
+    bulk_annotation_and_job_undo(&*fresh());
 }
 
 fn setup(store: &dyn Store) -> (Uuid, Uuid) {
@@ -233,4 +235,100 @@ pub fn sessions_by_external_id(store: &dyn Store) {
     assert_eq!(found[0].id, made.id);
     assert_eq!(found[0].metadata, json!({"user": "u1"}));
     assert!(store.sessions_by_external_id(s, "conv-43").unwrap().is_empty());
+}
+
+fn q(text: &str) -> Option<parallax_query::Expr> {
+    parallax_query::parse(text).unwrap()
+}
+
+pub fn annotations_with_history_and_undo(store: &dyn Store) {
+    use parallax_model::{MetadataKey, MetadataValue};
+    let (p, s) = setup(store);
+    store.ingest(batch(p, s, &[seed_trace()])).unwrap();
+    let trace: Uuid = TRACE.parse().unwrap();
+    let actor = Actor("user:ana@example.org".into());
+    let tag = |t: &str| Tag::parse(t).unwrap();
+    let events = store
+        .annotate(
+            p,
+            trace,
+            vec![
+                AnnotationOp::AddTag(tag("label_mismatch")),
+                AnnotationOp::RemoveTag(tag("test")),
+                AnnotationOp::SetMetadata(MetadataKey::parse("field").unwrap(), MetadataValue::parse("optics").unwrap()),
+            ],
+            actor.clone(),
+            Source::Console,
+            Limits::default(),
+        )
+        .unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2].previous.as_deref(), Some("physics"), "the replaced value is kept");
+    let r = store.record(p, trace).unwrap().unwrap().record;
+    let tags: Vec<_> = r.tags.iter().map(Tag::as_str).collect();
+    assert_eq!(tags, ["newton", "new-version", "label_mismatch"], "reads see the effective tags");
+    assert_eq!(r.metadata.get("field").unwrap().as_str(), "optics");
+    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
+    assert_eq!(count("tag:label_mismatch and metadata.field = optics"), 1, "filters see the effective values");
+    assert_eq!(count("tag:test"), 0);
+    let keys = store.metadata_keys(p, s).unwrap();
+    assert!(keys.iter().any(|k| k.key == "field"));
+
+    let history = store.annotations(p, trace).unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!((history[0].actor.as_str(), history[0].source.as_str()), ("user:ana@example.org", "console"));
+
+    let undo = store.undo_annotation(p, events[2].id, actor.clone(), Source::Api).unwrap();
+    assert_eq!(undo.op, "set_metadata");
+    assert_eq!(undo.undoes, Some(events[2].id));
+    assert_eq!(store.record(p, trace).unwrap().unwrap().record.metadata.get("field").unwrap().as_str(), "physics");
+    assert_eq!(store.annotations(p, trace).unwrap().len(), 4, "undo appends, it never deletes");
+
+    // A re-send by the SDK replaces the logged values; review events still apply on top.
+    store.ingest(batch(p, s, &[seed_trace()])).unwrap();
+    let tags: Vec<_> = store.record(p, trace).unwrap().unwrap().record.tags.iter().map(|t| t.as_str().to_owned()).collect();
+    assert_eq!(tags, ["newton", "new-version", "label_mismatch"], "events survive a re-send");
+
+    let limits = Limits { max_tags: 3, max_metadata_keys: 64 };
+    let err = store.annotate(p, trace, vec![AnnotationOp::AddTag(tag("one-more"))], actor, Source::Api, limits).unwrap_err();
+    assert!(err.to_string().contains("would have 4 tags; the limit is 3"), "{err}");
+    assert_eq!(store.annotations(p, trace).unwrap().len(), 4, "a refused op leaves no event");
+}
+
+pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let traces: Vec<serde_json::Value> = (0..30)
+        .map(|i| json!({"type": "trace", "id": Uuid::new_v4().to_string(), "tags": if i % 2 == 0 { json!(["even"]) } else { json!([]) },
+                        "user_metadata": {"promptVersion": if i % 3 == 0 { "0.0.3" } else { "0.0.2" }}}))
+        .collect();
+    store.ingest(batch(p, s, &traces)).unwrap();
+    let filter = q(r#"metadata.promptVersion = "0.0.3" and not tag:reviewed"#);
+    let ids = store.matching_ids(p, s, parallax_query::Root::Trace, filter.as_ref()).unwrap();
+    assert_eq!(ids.len(), 10);
+    let job = store
+        .create_job(NewBulkJob { project_id: p, log_stream_id: s, root: "trace".into(), query: "q".into(), ops: json!([]), actor: "key:x".into(), undo_of: None })
+        .unwrap();
+    let ops = vec![AnnotationOp::AddTag(Tag::parse("label_mismatch").unwrap()), AnnotationOp::AddTag(Tag::parse("reviewed").unwrap())];
+    let (written, skipped) = store.annotate_many(p, ids.clone(), ops, Actor("key:x".into()), Source::Bulk(job.id), Limits::default()).unwrap();
+    assert_eq!((written, skipped.len()), (20, 0));
+    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
+    assert_eq!(count("tag:label_mismatch and tag:reviewed"), 10);
+    assert_eq!(count(r#"metadata.promptVersion = "0.0.3" and not tag:reviewed"#), 0);
+    let history = store.annotations(p, ids[0]).unwrap();
+    assert_eq!(history[0].source, format!("bulk:{}", job.id));
+
+    let undo = Uuid::new_v4();
+    let mut after = None;
+    let mut undone = 0;
+    loop {
+        let (n, next) = store.undo_job_chunk(p, job.id, undo, Actor("key:x".into()), after, 7).unwrap();
+        undone += n;
+        match next {
+            Some(pos) => after = Some(pos),
+            None => break,
+        }
+    }
+    assert_eq!(undone, 20);
+    assert_eq!(count("tag:label_mismatch or tag:reviewed"), 0, "undoing the job restores every record");
+    assert_eq!(count("tag:even"), 15, "untouched tags stay");
 }

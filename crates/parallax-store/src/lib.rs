@@ -5,10 +5,12 @@
 //! runs them on tokio's blocking pool. A network backend can block on its own runtime handle.
 //! The [`conformance`] module is the one test suite every backend runs.
 
+mod annotations;
 pub mod conformance;
 mod query;
 mod types;
 
+pub use annotations::*;
 pub use query::*;
 pub use types::*;
 
@@ -88,5 +90,5 @@ pub trait RecordStore: Send + Sync {
 }
 
 /// Everything a backend provides.
-pub trait Store: ControlStore + RecordStore + QueryStore {}
-impl<T: ControlStore + RecordStore + QueryStore> Store for T {}
+pub trait Store: ControlStore + RecordStore + QueryStore + AnnotationStore {}
+impl<T: ControlStore + RecordStore + QueryStore + AnnotationStore> Store for T {}
