@@ -11,7 +11,7 @@ pub struct TestServer {
     pub url: String,
     pub http: Client,
     pub token: String,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
 
@@ -32,7 +32,7 @@ impl TestServer {
             let _ = stopped.await;
         }));
         let http = Client::new();
-        let mut server = TestServer { url, http, token: String::new(), _dir: dir, _stop: stop };
+        let mut server = TestServer { url, http, token: String::new(), dir, _stop: stop };
         let (status, body) = server.call(Method::POST, "/login/api_key", Some(json!({"api_key": KEY}))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         server.token = body["access_token"].as_str().unwrap().to_owned();
@@ -107,4 +107,23 @@ pub fn seed_body(stream: &str) -> (Value, String, String) {
         }]
     });
     (body, trace_id, span_id)
+}
+
+impl TestServer {
+    /// Creates an API key with `role` directly in the data directory and returns its secret.
+    pub fn key_with_role(&self, role: parallax_store::Role) -> String {
+        use parallax_store::ControlStore;
+        let store = parallax_store_sqlite::SqliteStore::open(self.dir.path()).unwrap();
+        let key = parallax_server::auth::generate_key();
+        store
+            .create_api_key(parallax_store::NewApiKey {
+                name: format!("{} key", role.as_str()),
+                prefix: parallax_server::auth::key_prefix(&key),
+                hash: parallax_server::auth::hash_key(&key),
+                role,
+                projects: None,
+            })
+            .unwrap();
+        key
+    }
 }

@@ -4,3 +4,4 @@
 mod galileo;
 mod helpers;
 mod query;
+mod review;

@@ -1,5 +1,8 @@
 //! The native JSON API under `/api/v1/`: what Galileo's API lacks.
 
+pub mod import;
+pub mod keys;
+pub mod annotations;
 pub mod query;
 pub mod records;
 
@@ -19,4 +22,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{pid}/metadata-keys", get(query::metadata_keys))
         .route("/api/v1/projects/{pid}/metadata-keys/{key}/values", get(query::metadata_values))
         .route("/api/v1/projects/{pid}/tags", get(query::tags))
+        .route("/api/v1/projects/{pid}/annotations", post(annotations::annotate))
+        .route("/api/v1/projects/{pid}/annotations/{id}/undo", post(annotations::undo))
+        .route("/api/v1/projects/{pid}/records/{id}/annotations", get(annotations::history))
+        .route("/api/v1/projects/{pid}/bulk-annotations", post(annotations::bulk).get(annotations::jobs))
+        .route("/api/v1/projects/{pid}/bulk-annotations/{id}", get(annotations::job))
+        .route("/api/v1/projects/{pid}/bulk-annotations/{id}/undo", post(annotations::undo_job))
+        .route("/api/v1/projects/{pid}/registry/tags", get(annotations::tag_registry))
+        .route("/api/v1/projects/{pid}/registry/tags/{tag}", axum::routing::put(annotations::set_tag_info))
+        .route("/api/v1/projects/{pid}/registry/tags/{tag}/rename", post(annotations::rename_tag))
+        .route("/api/v1/projects/{pid}/registry/metadata-keys", get(annotations::key_registry))
+        .route("/api/v1/projects/{pid}/registry/metadata-keys/{key}", axum::routing::put(annotations::set_key_info))
+        .route("/api/v1/projects/{pid}/pii-policy", get(annotations::pii_policy).put(annotations::set_pii_policy))
+        .route("/api/v1/projects/{pid}/records", post(import::import))
+        .route("/api/v1/keys", get(keys::list).post(keys::create))
+        .route("/api/v1/keys/{id}/revoke", post(keys::revoke))
 }

@@ -28,8 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v2/projects/{pid}/spans", post(traces::ingest_spans))
         .route("/v2/projects/{pid}/traces/{id}", patch(traces::patch_trace).get(traces::get_trace))
         .route("/v2/projects/{pid}/spans/{id}", patch(traces::patch_span).get(traces::get_record))
-        .route("/projects/{pid}/traces/{id}", patch(traces::patch_trace).get(traces::get_trace))
-        .route("/projects/{pid}/spans/{id}", patch(traces::patch_span).get(traces::get_record))
+        .route("/projects/{pid}/traces/{id}", patch(traces::review_trace).get(traces::get_trace))
+        .route("/projects/{pid}/spans/{id}", patch(traces::review_span).get(traces::get_record))
         .route("/v2/projects/{pid}/sessions", post(sessions::create))
         .route("/v2/projects/{pid}/sessions/search", post(sessions::search))
         // Spelled out per kind: `/projects/{pid}/traces/{id}` would otherwise capture `search`.

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use parallax_model::wire::galileo::{decode_step, parse_uuid, record_to_json, Decoded, Owner, Placement};
 use parallax_model::Tag;
-use parallax_store::{Project, RecordPatch, Role, Source};
+use parallax_store::{AnnotationOp, Project, RecordPatch, Role, Source};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
@@ -164,38 +164,63 @@ fn patch_from(obj: &Map<String, Value>, id: Uuid) -> ApiResult<RecordPatch> {
     })
 }
 
-async fn patch_record(state: AppState, who: Principal, pid: String, id: String, body: Bytes, what: &str) -> ApiResult<Json<Value>> {
+/// How a PATCH's tags are taken: as the logged values (the SDK's distributed mode concluding a
+/// step, under `/v2`), or as a review of an existing record (Galileo's update API under
+/// `/projects`), where the difference becomes annotation events with source `api`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PatchKind {
+    Logging,
+    Review,
+}
+
+async fn patch_record(state: AppState, who: Principal, pid: String, id: String, body: Bytes, what: &str, kind: PatchKind) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
     let id = parse_id(&id, what)?;
     let body = parse_value(&body)?;
     let obj = object(&body)?;
-    let stream = body_stream(&state, &project, obj).await?;
-    let patch = patch_from(obj, id)?;
     let pid = project.id;
-    state.store(move |s| s.patch_record(pid, stream, patch)).await?;
+    let stream = if kind == PatchKind::Review && obj.get("log_stream_id").is_none_or(Value::is_null) {
+        let found = state.store(move |s| s.record(pid, id)).await?;
+        found.ok_or_else(|| ApiError::NotFound(format!("{what} {id} not found")))?.log_stream_id
+    } else {
+        body_stream(&state, &project, obj).await?
+    };
+    let mut patch = patch_from(obj, id)?;
+    let review_tags = if kind == PatchKind::Review { patch.tags.take() } else { None };
+    if patch != (RecordPatch { id, ..Default::default() }) || kind == PatchKind::Logging {
+        state.store(move |s| s.patch_record(pid, stream, patch)).await?;
+    }
+    if let Some(wanted) = review_tags {
+        let current = state.store(move |s| s.record(pid, id)).await?.ok_or_else(|| ApiError::NotFound(format!("{what} {id} not found")))?;
+        let have = current.record.tags;
+        let mut ops: Vec<AnnotationOp> = have.iter().filter(|t| !wanted.contains(t)).map(|t| AnnotationOp::RemoveTag(t.clone())).collect();
+        ops.extend(wanted.iter().filter(|t| !have.contains(t)).map(|t| AnnotationOp::AddTag(t.clone())));
+        if !ops.is_empty() {
+            let (actor, limits) = (crate::review::key_actor(&who), state.limits);
+            state.store(move |s| s.annotate(pid, id, ops, actor, Source::Api, limits)).await?;
+        }
+    }
     let key = if what == "trace" { "trace_id" } else { "span_id" };
     let mut extra = Map::new();
     extra.insert(key.into(), id.to_string().into());
     Ok(reply(&project, stream, None, 1, json!([]), Value::Object(extra)))
 }
 
-pub async fn patch_trace(
-    State(state): State<AppState>,
-    who: Principal,
-    Path((pid, id)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    patch_record(state, who, pid, id, body, "trace").await
+pub async fn patch_trace(State(state): State<AppState>, who: Principal, Path((pid, id)): Path<(String, String)>, body: Bytes) -> ApiResult<Json<Value>> {
+    patch_record(state, who, pid, id, body, "trace", PatchKind::Logging).await
 }
 
-pub async fn patch_span(
-    State(state): State<AppState>,
-    who: Principal,
-    Path((pid, id)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    patch_record(state, who, pid, id, body, "span").await
+pub async fn patch_span(State(state): State<AppState>, who: Principal, Path((pid, id)): Path<(String, String)>, body: Bytes) -> ApiResult<Json<Value>> {
+    patch_record(state, who, pid, id, body, "span", PatchKind::Logging).await
+}
+
+pub async fn review_trace(State(state): State<AppState>, who: Principal, Path((pid, id)): Path<(String, String)>, body: Bytes) -> ApiResult<Json<Value>> {
+    patch_record(state, who, pid, id, body, "trace", PatchKind::Review).await
+}
+
+pub async fn review_span(State(state): State<AppState>, who: Principal, Path((pid, id)): Path<(String, String)>, body: Bytes) -> ApiResult<Json<Value>> {
+    patch_record(state, who, pid, id, body, "span", PatchKind::Review).await
 }
 
 /// A trace with its span tree, as Galileo's `GET /projects/{pid}/traces/{id}` answers.
