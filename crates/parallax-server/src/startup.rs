@@ -52,6 +52,7 @@ pub async fn open_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
     };
     ensure_first_key(&state).await?;
+    routes::console::ensure_first_admin(&state).await?;
     Ok(state)
 }
 

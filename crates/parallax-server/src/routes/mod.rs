@@ -1,6 +1,7 @@
 //! The router: one module per surface.
 
 pub mod api;
+pub mod console;
 pub mod galileo;
 pub mod otlp;
 pub mod query_common;
@@ -14,6 +15,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(galileo::routes())
         .merge(api::routes())
+        .merge(console::routes())
         .route("/v1/traces", axum::routing::post(otlp::traces))
         .route("/otel/traces", axum::routing::post(otlp::traces))
         .route("/otel/v1/traces", axum::routing::post(otlp::traces))

@@ -195,3 +195,22 @@ async fn galileo_search_columns_and_export() {
     assert_eq!(jsonl.lines().count(), g.traces.iter().filter(|t| t.1.contains(&"t1".into())).count());
     assert!(jsonl.lines().all(|l| serde_json::from_str::<Value>(l).unwrap()["tags"].as_array().unwrap().contains(&json!("t1"))));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_native_route() {
+    let srv = TestServer::start().await;
+    let doc = srv.get("/api/v1/openapi.json").await;
+    let source = include_str!("../../src/routes/api/mod.rs");
+    for line in source.lines().filter(|l| l.contains(".route(\"/api/v1/")) {
+        let path = line.split('"').nth(1).unwrap().replace("{pid}", "{project_id}");
+        if path.ends_with("openapi.json") {
+            continue;
+        }
+        let known = doc["paths"].as_object().unwrap().keys().any(|k| {
+            let a: Vec<&str> = k.split('/').collect();
+            let b: Vec<&str> = path.split('/').collect();
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || (x.starts_with('{') && y.starts_with('{')))
+        });
+        assert!(known, "{path} is missing from openapi.json");
+    }
+}

@@ -10,8 +10,16 @@ use crate::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 
+/// The OpenAPI document of the native API, kept beside the routes it describes.
+const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/projects/{pid}/traces/{id}", get(records::get_trace))
         .route("/api/v1/projects/{pid}/records/{id}", get(records::get_record))
         .route("/api/v1/projects/{pid}/quarantine", get(records::quarantine))

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Browser tests of the console: real headless Chromium against the real server binary.
+# Usage: tests/console/run.sh [path/to/parallax]   (default: target/debug/parallax; run
+# `cargo build -p parallax-cli` first). Installs Chromium and chromedriver (Debian packages) and
+# selenium (into .venv) when missing. Screenshots land in target/console-screenshots/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+bash scripts/install-browser.sh
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import selenium" 2>/dev/null; then
+    .venv/bin/pip install -q -r tests/console/requirements.txt
+fi
+binary="${1:-$root/target/debug/parallax}"
+if [ ! -x "$binary" ]; then
+    echo "no server binary at $binary; run: cargo build -p parallax-cli" >&2
+    exit 2
+fi
+exec .venv/bin/python tests/console/test_console.py "$binary"
