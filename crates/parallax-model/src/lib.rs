@@ -9,6 +9,7 @@
 
 mod limits;
 mod metadata;
+mod pii;
 mod record;
 mod tag;
 mod timestamp;
@@ -17,6 +18,10 @@ pub mod wire;
 
 pub use limits::Limits;
 pub use metadata::{Metadata, MetadataError, MetadataKey, MetadataValue};
+pub use pii::{
+    redact, redact_annotations, scan, scan_annotations, PiiFinding, PiiHit, PiiKind, PiiPolicy,
+    PiiPolicyError,
+};
 pub use record::{Record, RecordType, Tokens};
 pub use tag::{Tag, TagError};
 pub use timestamp::{Timestamp, TimestampError};
