@@ -13,9 +13,11 @@ pub async fn store_decoded(
     state: &AppState,
     project_id: Uuid,
     log_stream_id: Uuid,
-    decoded: Decoded,
+    mut decoded: Decoded,
     source: Source,
 ) -> ApiResult<(IngestSummary, Value)> {
+    let policy = crate::pii::policy(state, project_id).await?;
+    crate::pii::guard_records(policy, &mut decoded);
     let quarantined = json!(decoded
         .quarantined
         .iter()

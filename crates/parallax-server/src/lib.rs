@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 mod ingest;
 mod json;
+pub mod pii;
 pub mod review;
 pub mod routes;
 pub mod state;

@@ -14,6 +14,23 @@ use uuid::Uuid;
 /// enough that ingest keeps flowing between chunks.
 const CHUNK: usize = 2000;
 
+/// Annotates one record after the PII guard, returning the events and any PII warnings. Every
+/// surface that annotates a single record goes through here.
+pub async fn annotate_record(
+    state: &AppState,
+    project_id: Uuid,
+    record_id: Uuid,
+    ops: Vec<AnnotationOp>,
+    actor: Actor,
+    source: Source,
+) -> ApiResult<(Vec<parallax_store::AnnotationEvent>, Vec<Value>)> {
+    let policy = crate::pii::policy(state, project_id).await?;
+    let (ops, warnings) = crate::pii::guard_ops(policy, ops)?;
+    let limits = state.limits;
+    let events = state.store(move |s| s.annotate(project_id, record_id, ops, actor, source, limits)).await?;
+    Ok((events, warnings))
+}
+
 pub fn key_actor(who: &Principal) -> Actor {
     Actor(format!("key:{}", who.key.prefix))
 }
@@ -70,6 +87,8 @@ pub async fn start_bulk(
     ops: Vec<AnnotationOp>,
     actor: Actor,
 ) -> ApiResult<BulkJob> {
+    let policy = crate::pii::policy(state, project_id).await?;
+    let (ops, _) = crate::pii::guard_ops(policy, ops)?;
     let new = NewBulkJob {
         project_id,
         log_stream_id,

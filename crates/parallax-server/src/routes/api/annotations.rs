@@ -4,7 +4,7 @@
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{self, parse_value};
-use crate::review::{job_json, key_actor, parse_op, parse_ops, start_bulk, undo_bulk};
+use crate::review::{annotate_record, job_json, key_actor, parse_op, parse_ops, start_bulk, undo_bulk};
 use crate::routes::query_common::{parse_root, parse_text};
 use crate::routes::{load_project, load_stream, parse_id};
 use crate::state::AppState;
@@ -41,9 +41,8 @@ pub async fn annotate(State(state): State<AppState>, who: Principal, Path(pid): 
         Some(ops) => parse_ops(ops)?,
         None => vec![parse_op(&body, "")?],
     };
-    let (actor, limits) = (key_actor(&who), state.limits);
-    let events = state.store(move |s| s.annotate(project.id, record, ops, actor, Source::Api, limits)).await?;
-    Ok(Json(json!({"events": events.iter().map(event_json).collect::<Vec<_>>()})))
+    let (events, warnings) = annotate_record(&state, project.id, record, ops, key_actor(&who), Source::Api).await?;
+    Ok(Json(json!({"events": events.iter().map(event_json).collect::<Vec<_>>(), "pii_warnings": warnings})))
 }
 
 /// The record's history, with the values as logged and as they are now.
@@ -90,6 +89,8 @@ pub async fn bulk(State(state): State<AppState>, who: Principal, Path(pid): Path
     }
     let filter = parse_text(body.q.as_deref())?;
     let ops = parse_ops(&body.ops)?;
+    let policy = crate::pii::policy(&state, project.id).await?;
+    let (ops, pii_warnings) = crate::pii::guard_ops(policy, ops)?;
     if body.dry_run {
         let f = filter.clone();
         let matching = state.store(move |s| s.count(project.id, stream.id, root, f.as_ref())).await?;
@@ -100,7 +101,7 @@ pub async fn bulk(State(state): State<AppState>, who: Principal, Path(pid): Path
             .iter()
             .map(|r| record_to_json(&r.record, Owner { project_id: r.project_id, log_stream_id: r.log_stream_id }))
             .collect();
-        return Ok(Json(json!({"dry_run": true, "matching": matching, "sample": sample, "ops": crate::review::ops_json(&ops)})));
+        return Ok(Json(json!({"dry_run": true, "matching": matching, "sample": sample, "ops": crate::review::ops_json(&ops), "pii_warnings": pii_warnings})));
     }
     who.require_role(Role::Annotator)?;
     let job = start_bulk(&state, project.id, stream.id, root, body.q.unwrap_or_default(), filter, ops, key_actor(&who)).await?;

@@ -197,8 +197,7 @@ async fn patch_record(state: AppState, who: Principal, pid: String, id: String, 
         let mut ops: Vec<AnnotationOp> = have.iter().filter(|t| !wanted.contains(t)).map(|t| AnnotationOp::RemoveTag(t.clone())).collect();
         ops.extend(wanted.iter().filter(|t| !have.contains(t)).map(|t| AnnotationOp::AddTag(t.clone())));
         if !ops.is_empty() {
-            let (actor, limits) = (crate::review::key_actor(&who), state.limits);
-            state.store(move |s| s.annotate(pid, id, ops, actor, Source::Api, limits)).await?;
+            crate::review::annotate_record(&state, pid, id, ops, crate::review::key_actor(&who), Source::Api).await?;
         }
     }
     let key = if what == "trace" { "trace_id" } else { "span_id" };

@@ -1,0 +1,113 @@
+//! Facts about the machine and the server process: cores, CPU, memory, kernel, peak RSS and the
+//! size of a data directory. Linux `/proc` only; elsewhere the facts read as unknown.
+
+use serde_json::{json, Value};
+use std::path::Path;
+
+pub struct Machine {
+    pub cores: usize,
+    pub cpu_model: String,
+    pub mem_total_mb: Option<u64>,
+    pub kernel: String,
+    pub build: &'static str,
+}
+
+impl Machine {
+    pub fn read() -> Machine {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map_or_else(|| "unknown".to_owned(), |(_, v)| v.trim().to_owned());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        Machine {
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model,
+            mem_total_mb: kb_field(&meminfo, "MemTotal:").map(|kb| kb / 1024),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map_or_else(|_| "unknown".to_owned(), |s| s.trim().to_owned()),
+            build: if cfg!(debug_assertions) { "debug" } else { "release" },
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "cores": self.cores,
+            "cpu_model": self.cpu_model,
+            "mem_total_mb": self.mem_total_mb,
+            "kernel": self.kernel,
+            "build": self.build,
+        })
+    }
+}
+
+/// A `Name:   1234 kB` field of a `/proc` status-like file, in kB.
+fn kb_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find(|l| l.starts_with(name))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Peak resident set size (VmHWM) of a process, `None` for this process, in MB.
+pub fn peak_rss_mb(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/status"),
+        None => "/proc/self/status".to_owned(),
+    };
+    let status = std::fs::read_to_string(path).ok()?;
+    kb_field(&status, "VmHWM:").map(|kb| kb as f64 / 1024.0)
+}
+
+/// CPU time (user + system, all threads) a process has used, in seconds; `None` for this process.
+/// Unlike wall time, it barely moves when other work shares the cores, so it tells a busy
+/// machine's run from a slow server. Linux reports it in ticks of 1/100 s.
+pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may contain spaces) start at the state, field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The 1-minute load average: how much else wanted the cores during the run.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// What a data directory holds on disk.
+#[derive(Clone, Copy, Default)]
+pub struct DiskUse {
+    /// Every file, recursively (symlinks not followed).
+    pub total: u64,
+    /// The part in write-ahead logs (`*-wal`).
+    pub wal: u64,
+}
+
+pub fn disk_use(dir: &Path) -> std::io::Result<DiskUse> {
+    let mut used = DiskUse::default();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            let inner = disk_use(&entry.path())?;
+            used.total += inner.total;
+            used.wal += inner.wal;
+        } else if meta.is_file() {
+            used.total += meta.len();
+            if entry.file_name().to_string_lossy().ends_with("-wal") {
+                used.wal += meta.len();
+            }
+        }
+    }
+    Ok(used)
+}
