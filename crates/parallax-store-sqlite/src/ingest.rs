@@ -60,16 +60,96 @@ impl Indexed<'_> {
     }
 }
 
-fn body_json(r: &Record) -> String {
-    json!({"i": r.input, "o": r.output, "x": r.extra}).to_string()
+/// The stored body: input, output and every other field as sent. Null-valued extras are left
+/// out (absent and null mean the same on the wire), and so are the metrics kept in typed
+/// columns (`duration_ns`, token counts), which reads put back; storage-notes.md and the
+/// benchmark found these repeated nulls were a sixth of the bytes per span.
+pub fn body_json(r: &Record) -> String {
+    let mut extra = serde_json::Map::with_capacity(r.extra.len());
+    for (k, v) in &r.extra {
+        match (k.as_str(), v) {
+            (_, Value::Null) => {}
+            ("metrics", Value::Object(m)) => {
+                let typed = ["duration_ns", "num_input_tokens", "num_output_tokens", "num_total_tokens"];
+                let rest: serde_json::Map<String, Value> =
+                    m.iter().filter(|(k, _)| !typed.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                if !rest.is_empty() {
+                    extra.insert(k.clone(), Value::Object(rest));
+                }
+            }
+            _ => {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let mut out = serde_json::Map::with_capacity(3);
+    if !r.input.is_null() {
+        out.insert("i".into(), r.input.clone());
+    }
+    if !r.output.is_null() {
+        out.insert("o".into(), r.output.clone());
+    }
+    if !extra.is_empty() {
+        out.insert("x".into(), Value::Object(extra));
+    }
+    Value::Object(out).to_string()
+}
+
+/// A record with its JSON columns already serialised. Serialising (and later freeing) the large
+/// input and output values happens on the request's thread, not on the single writer thread,
+/// which the benchmark found spent a tenth of its time on it.
+pub struct Prepared {
+    /// The record without its input, output and extra fields (they are in `body`).
+    pub record: Record,
+    pub tags: String,
+    pub metadata: String,
+    pub body: String,
+}
+
+impl Prepared {
+    pub fn new(mut record: Record) -> Prepared {
+        let body = body_json(&record);
+        record.input = Value::Null;
+        record.output = Value::Null;
+        record.extra = serde_json::Map::new();
+        Prepared { tags: tags_to_json(&record.tags), metadata: record.metadata.to_json().to_string(), body, record }
+    }
+}
+
+/// An ingest batch ready for the writer.
+pub struct PreparedBatch {
+    pub project_id: Uuid,
+    pub log_stream_id: Uuid,
+    pub records: Vec<Prepared>,
+    /// (record id, type, path, raw JSON, violations JSON).
+    pub quarantined: Vec<(Uuid, &'static str, String, String, String)>,
+}
+
+impl PreparedBatch {
+    pub fn new(batch: IngestBatch) -> PreparedBatch {
+        PreparedBatch {
+            project_id: batch.project_id,
+            log_stream_id: batch.log_stream_id,
+            records: batch.records.into_iter().map(Prepared::new).collect(),
+            quarantined: batch
+                .quarantined
+                .into_iter()
+                .map(|q| {
+                    let violations = serde_json::to_string(&q.violations).unwrap_or_default();
+                    (q.id, q.record_type.as_str(), q.path, q.raw.to_string(), violations)
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Writer {
-    pub fn ingest(&mut self, batch: IngestBatch) -> StoreResult<IngestSummary> {
+    pub fn ingest(&mut self, batch: &PreparedBatch) -> StoreResult<IngestSummary> {
         let stream_id = stream_rowid(&self.conn, batch.project_id, batch.log_stream_id)?;
         let (mut new_traces, mut new_spans, mut existing) = (0i64, 0i64, 0usize);
-        for record in &batch.records {
-            match self.insert_new(stream_id, record)? {
+        for prepared in &batch.records {
+            let record = &prepared.record;
+            match self.insert_new(stream_id, prepared)? {
                 Some(rowid) => {
                     if record.record_type.is_trace() {
                         new_traces += 1;
@@ -82,11 +162,11 @@ impl Writer {
                 }
                 None => {
                     existing += 1;
-                    self.replace_existing(batch.project_id, stream_id, record)?
+                    self.replace_existing(batch.project_id, stream_id, prepared)?
                 }
             }
         }
-        for q in &batch.quarantined {
+        for (id, record_type, path, raw, violations) in &batch.quarantined {
             self.conn
                 .prepare_cached(
                     "INSERT INTO quarantine (uuid, stream_id, record_uuid, record_type, path, raw, violations, received_at) \
@@ -96,11 +176,11 @@ impl Writer {
                     st.execute(params![
                         Uuid::new_v4().as_bytes(),
                         stream_id,
-                        q.id.as_bytes(),
-                        q.record_type.as_str(),
-                        q.path,
-                        q.raw.to_string(),
-                        serde_json::to_string(&q.violations).unwrap_or_default(),
+                        id.as_bytes(),
+                        record_type,
+                        path,
+                        raw,
+                        violations,
                         Timestamp::now().0
                     ])
                 })
@@ -120,7 +200,8 @@ impl Writer {
     }
 
     /// Inserts a record that does not exist yet; `None` when the id is taken.
-    fn insert_new(&mut self, stream_id: i64, r: &Record) -> StoreResult<Option<i64>> {
+    fn insert_new(&mut self, stream_id: i64, p: &Prepared) -> StoreResult<Option<i64>> {
+        let r = &p.record;
         let changed = self
             .conn
             .prepare_cached(
@@ -147,9 +228,9 @@ impl Writer {
                     r.name,
                     r.external_id,
                     r.is_complete,
-                    tags_to_json(&r.tags),
-                    r.metadata.to_json().to_string(),
-                    body_json(r),
+                    p.tags,
+                    p.metadata,
+                    p.body,
                 ])
             })
             .map_err(internal)?;
@@ -163,7 +244,8 @@ impl Writer {
 
     /// The upsert's slow path: the id exists, so the new state replaces the old one. Review
     /// events recorded on the old state are replayed over the new logged values.
-    fn replace_existing(&mut self, project_id: Uuid, stream_id: i64, r: &Record) -> StoreResult<()> {
+    fn replace_existing(&mut self, project_id: Uuid, stream_id: i64, p: &Prepared) -> StoreResult<()> {
+        let r = &p.record;
         let (rowid, old_stream, old) = self.load(r.id)?.ok_or_else(|| {
             StoreError::Internal(format!("record {} vanished during upsert", r.id))
         })?;
@@ -174,7 +256,7 @@ impl Writer {
             )));
         }
         self.unindex(rowid, &Indexed::of(old_stream, &old.record))?;
-        self.rewrite(rowid, stream_id, r)?;
+        self.rewrite(rowid, stream_id, r, &p.body)?;
         if old_stream != stream_id || old.record.record_type.is_trace() != r.record_type.is_trace() {
             self.recount(old_stream)?;
             self.recount(stream_id)?;
@@ -202,7 +284,7 @@ impl Writer {
 
     /// Writes the full state of `r` (as logged) into row `rowid` and indexes it. Effective tags and
     /// metadata are the logged ones with the record's review events replayed on top.
-    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record) -> StoreResult<()> {
+    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record, body: &str) -> StoreResult<()> {
         let mut effective = r.clone();
         let had_events = crate::events::replay(&self.conn, rowid, &mut effective.tags, &mut effective.metadata)?;
         let logged = had_events.then(|| {
@@ -235,7 +317,7 @@ impl Writer {
                     r.is_complete,
                     tags_to_json(&effective.tags),
                     effective.metadata.to_json().to_string(),
-                    body_json(r),
+                    body,
                     logged,
                 ])
             })
@@ -345,7 +427,8 @@ impl Writer {
         if let Some(c) = patch.is_complete {
             r.is_complete = c;
         }
-        self.rewrite(rowid, stream_id, &r)
+        let body = body_json(&r);
+        self.rewrite(rowid, stream_id, &r, &body)
     }
 
     /// The tags and metadata as the client logged them (before review events).

@@ -7,6 +7,7 @@
 //! all: group commit. Reads use a small pool of read-only connections and never wait on writes.
 
 mod aggregate;
+mod checkpoint;
 mod annotate;
 mod annotations;
 mod compile;
@@ -34,6 +35,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: writer::Handle,
     readers: Mutex<Vec<Connection>>,
+    // Held for its Drop, which stops the thread.
+    _checkpointer: checkpoint::Checkpointer,
 }
 
 /// The database file inside a data directory.
@@ -47,13 +50,17 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let mut conn = Connection::open(&path).map_err(internal)?;
         schema::configure(&conn).map_err(internal)?;
+        conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {};", checkpoint::WRITER_AUTOCHECKPOINT_PAGES))
+            .map_err(internal)?;
         functions::register(&conn).map_err(internal)?;
         schema::migrate(&mut conn).map_err(internal)?;
         let writer = Writer::spawn(conn);
+        let checkpointer = checkpoint::Checkpointer::spawn(&path).map_err(internal)?;
         Ok(SqliteStore {
             path,
             writer,
             readers: Mutex::new(Vec::new()),
+            _checkpointer: checkpointer,
         })
     }
 

@@ -22,6 +22,15 @@ pub struct Driver {
     pub from: &'static str,
     /// Equality on the index prefix after `stream_id`, with its bound placeholders.
     pub prefix: String,
+    /// Which top-level conjunct the driver answers; the scan need not check it again.
+    pub conjunct: usize,
+}
+
+/// The filter without the conjunct the driver already guarantees (`None`: nothing left).
+pub fn residual(filter: Option<&Expr>, driver: Option<&Driver>) -> Option<Expr> {
+    let (Some(filter), Some(d)) = (filter, driver) else { return filter.cloned() };
+    let rest: Vec<Expr> = conjuncts(Some(filter)).into_iter().enumerate().filter(|(i, _)| *i != d.conjunct).map(|(_, e)| e.clone()).collect();
+    Expr::conjunction(rest)
 }
 
 pub fn root_flag(root: Root) -> StoreResult<i64> {
@@ -42,8 +51,8 @@ fn conjuncts(filter: Option<&Expr>) -> Vec<&Expr> {
 
 /// Picks the smallest index range among the filter's top-level conjuncts, if any.
 pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&Expr>) -> rusqlite::Result<Option<Driver>> {
-    let mut best: Option<(u64, &'static str, Vec<i64>)> = None;
-    for part in conjuncts(filter) {
+    let mut best: Option<(u64, &'static str, Vec<i64>, usize)> = None;
+    for (index, part) in conjuncts(filter).into_iter().enumerate() {
         let candidate = match part {
             Expr::Pred(Predicate::HasTag { any_of, case_sensitive }) => {
                 let ids = c.tag_ids(any_of, *case_sensitive)?;
@@ -71,19 +80,19 @@ pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&E
             )?.query_row(rusqlite::params![stream, ids[0], ids[1], root], |r| r.get(0))?,
             _ => 0,
         };
-        if best.as_ref().is_none_or(|(n, _, _)| rows < *n) {
-            best = Some((rows, kind, ids));
+        if best.as_ref().is_none_or(|(n, _, _, _)| rows < *n) {
+            best = Some((rows, kind, ids, index));
         }
     }
-    Ok(best.map(|(_, kind, ids)| match kind {
-        "tag" => Driver { from: "record_tags d", prefix: format!("d.tag_id = {}", c.bind(ids[0])) },
+    Ok(best.map(|(_, kind, ids, conjunct)| match kind {
+        "tag" => Driver { from: "record_tags d", prefix: format!("d.tag_id = {}", c.bind(ids[0])), conjunct },
         "meta" => {
             let k = c.bind(ids[0]);
             let v = c.bind(ids[1]);
-            Driver { from: "record_meta d", prefix: format!("d.key_id = {k} AND d.value_id = {v}") }
+            Driver { from: "record_meta d", prefix: format!("d.key_id = {k} AND d.value_id = {v}"), conjunct }
         }
         // A conjunct that names an unknown tag or value: nothing can match.
-        _ => Driver { from: "record_tags d", prefix: "0".into() },
+        _ => Driver { from: "record_tags d", prefix: "0".into(), conjunct },
     }))
 }
 
@@ -122,8 +131,8 @@ impl SqliteStore {
             let s = c.bind(stream);
             let rt = c.bind(root);
             let driver = if by_time { choose_driver(&mut c, stream, root, req.filter.as_ref()).map_err(internal)? } else { None };
-            let filter = match &req.filter {
-                Some(f) => c.expr(f, RECORD_KEYS).map_err(internal)?,
+            let filter = match residual(req.filter.as_ref(), driver.as_ref()) {
+                Some(f) => c.expr(&f, RECORD_KEYS).map_err(internal)?,
                 None => "1".into(),
             };
             let (dir, cmp) = if asc { ("ASC", ">") } else { ("DESC", "<") };
@@ -232,10 +241,14 @@ impl SqliteStore {
                 Select::Count => ("count(*)", "count(*)", "", ""),
                 Select::Ids => ("r.uuid", "r.uuid", " ORDER BY d.created_at DESC, d.record_id DESC", " ORDER BY r.created_at DESC, r.id DESC"),
             };
-            let sql = match (driver, filter) {
+            let rest = residual(filter, driver.as_ref());
+            let sql = match (driver, rest.as_ref()) {
                 (Some(d), Some(f)) if keys_only(f) && select == Select::Count => {
                     let f = c.expr(f, DRIVER_KEYS).map_err(internal)?;
                     format!("SELECT {what_d} FROM {} WHERE d.stream_id = {s} AND {} AND d.root = {rt} AND {f}{order_d}", d.from, d.prefix)
+                }
+                (Some(d), f) if select == Select::Count && f.is_none() => {
+                    format!("SELECT {what_d} FROM {} WHERE d.stream_id = {s} AND {} AND d.root = {rt}", d.from, d.prefix)
                 }
                 (Some(d), f) => {
                     let f = match f {

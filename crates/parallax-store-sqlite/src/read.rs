@@ -87,7 +87,10 @@ pub fn tags_to_json(tags: &[Tag]) -> String {
 
 impl RecordStore for SqliteStore {
     fn ingest(&self, batch: IngestBatch) -> StoreResult<IngestSummary> {
-        self.write(move |w| w.ingest(batch))
+        let prepared = crate::ingest::PreparedBatch::new(batch);
+        let summary = self.write(move |w| w.ingest(&prepared).map(|s| (s, prepared)))?;
+        // The batch comes back so that its memory is freed here, not on the writer thread.
+        Ok(summary.0)
     }
 
     fn patch_record(&self, project_id: Uuid, log_stream_id: Uuid, patch: RecordPatch) -> StoreResult<()> {

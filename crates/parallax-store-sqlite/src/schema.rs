@@ -188,16 +188,20 @@ CREATE TABLE key_registry (
 ) WITHOUT ROWID;
 "#];
 
-/// Runs the migrations that have not run yet, each in its own transaction.
+/// Runs the migrations that have not run yet, each in its own transaction. The version is read
+/// again after taking the write lock, so two processes opening a new data directory at once
+/// (a server and `parallax keys`) cannot both run the same migration.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        let Some(sql) = MIGRATIONS.get(done) else {
+            return tx.commit();
+        };
         tx.execute_batch(sql)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", done + 1))?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 /// Connection settings shared by the writer and the readers.
