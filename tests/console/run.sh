@@ -2,7 +2,8 @@
 # Browser tests of the console: real headless Chromium against the real server binary.
 # Usage: tests/console/run.sh [path/to/parallax]   (default: target/debug/parallax; run
 # `cargo build -p parallax-cli` first). Installs Chromium and chromedriver (Debian packages) and
-# selenium (into .venv) when missing. Screenshots land in target/console-screenshots/.
+# selenium (into .venv) when missing. Runs test_console.py (browsing, issue 4) and test_review.py
+# (human review, issue 5). Screenshots land in target/console-screenshots/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -18,4 +19,12 @@ if [ ! -x "$binary" ]; then
     echo "no server binary at $binary; run: cargo build -p parallax-cli" >&2
     exit 2
 fi
-exec .venv/bin/python tests/console/test_console.py "$binary"
+# Each file starts its own server with its own data; screenshots of all of them are kept.
+mkdir -p target/console-screenshots
+rm -f target/console-screenshots/*.png
+status=0
+for suite in test_console.py test_review.py; do
+    echo "== $suite"
+    .venv/bin/python "tests/console/$suite" "$binary" || status=1
+done
+exit $status

@@ -14,23 +14,16 @@ import json
 import os
 import re
 import sys
-import tempfile
-import traceback
 import urllib.parse
 
-from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
 import server as srv  # noqa: E402
+from harness import run  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHOTS = os.path.join(ROOT, "target", "console-screenshots")
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "viewer-password-1"
 TESTS = []
@@ -39,67 +32,6 @@ TESTS = []
 def test(fn):
     TESTS.append(fn)
     return fn
-
-
-class Ctx:
-    """What the tests share: the server, the seeded ids and one browser."""
-
-    def __init__(self, server, ids, driver):
-        self.server, self.ids, self.d = server, ids, driver
-
-    def go(self, path):
-        self.d.get(self.server.url + path)
-
-    def wait(self, css, timeout=10):
-        return WebDriverWait(self.d, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-    def all(self, css):
-        return self.d.find_elements(By.CSS_SELECTOR, css)
-
-    def texts(self, css):
-        return [e.text.strip() for e in self.all(css)]
-
-    def shot(self, name):
-        self.d.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-    def stream_path(self):
-        return f"/console/projects/{self.ids['project']}/log-streams/{self.ids['stream']}"
-
-    def cookie(self):
-        c = self.d.get_cookie("parallax_session")
-        return f"parallax_session={c['value']}" if c else ""
-
-    def login(self, email, password):
-        self.d.delete_all_cookies()
-        self.go("/console/")
-        self.wait("#email").send_keys(email)
-        self.d.find_element(By.ID, "password").send_keys(password)
-        self.d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        self.wait("nav.top")
-
-    def no_alert(self):
-        try:
-            text = self.d.switch_to.alert.text
-            raise AssertionError(f"an alert ran: {text!r}")
-        except NoAlertPresentException:
-            pass
-
-    def csp_violations(self):
-        logs = self.d.get_log("browser")
-        return [l["message"] for l in logs if "Content Security Policy" in l["message"] or "Refused to" in l["message"]]
-
-
-def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1440,900",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='parallax-chromium-')}"]:
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    return webdriver.Chrome(options=opts, service=service)
 
 
 # --- the tests, in order: they share one browser session ------------------------------------
@@ -173,7 +105,7 @@ def opening_the_trace_shows_its_parameters(c):
     assert params.get_attribute("data-type") == "trace"
     assert "PARAMETERS" in params.text.upper()
     assert c.texts("#parameters a.chip") == srv.SEED_TAGS
-    meta = dict(zip(c.texts("#parameters table.metadata th"), c.texts("#parameters table.metadata td")))
+    meta = dict(zip(c.texts("#parameters table.metadata th"), c.texts("#parameters table.metadata td.value")))
     assert meta == srv.SEED_META, meta
     tree = c.texts("ol.tree li")
     assert len(tree) == 2 and "llm" in tree[1], tree
@@ -188,7 +120,7 @@ def selecting_the_llm_span_shows_its_parameters_and_messages(c):
     assert params.get_attribute("data-type") == "llm"
     assert params.get_attribute("data-record") == c.ids["seed_span"]
     assert c.texts("#parameters a.chip") == srv.SEED_TAGS
-    meta = dict(zip(c.texts("#parameters table.metadata th"), c.texts("#parameters table.metadata td")))
+    meta = dict(zip(c.texts("#parameters table.metadata th"), c.texts("#parameters table.metadata td.value")))
     assert meta == srv.SEED_META, meta
     detail = c.d.find_element(By.CSS_SELECTOR, "article.detail").text
     assert "gpt-4o" in detail and "170" in detail, detail
@@ -297,7 +229,7 @@ def script_injection_renders_as_text(c):
     c.wait("#parameters")
     c.no_alert()
     assert srv.EVIL_TAG in c.texts("#parameters a.chip")
-    assert srv.EVIL_VALUE in c.texts("#parameters table.metadata td")
+    assert srv.EVIL_VALUE in c.texts("#parameters table.metadata td.value")
     assert "<img src=y onerror=alert(3)>" in c.d.find_element(By.CSS_SELECTOR, "section.io pre").text
     assert not c.all("img[src='x']") and not c.all("img[src='y']")
     assert c.d.execute_script("return window.__xss === undefined")
@@ -409,43 +341,5 @@ def a_viewer_gets_403_on_admin_pages(c):
     assert status == 200, status
 
 
-def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug", "parallax")
-    os.makedirs(SHOTS, exist_ok=True)
-    for old in os.listdir(SHOTS):
-        if old.endswith(".png"):
-            os.remove(os.path.join(SHOTS, old))
-    server = srv.Server(binary)
-    driver = None
-    passed = failed = 0
-    try:
-        ids = srv.seed(server)
-        driver = browser()
-        c = Ctx(server, ids, driver)
-        for t in TESTS:
-            try:
-                t(c)
-                passed += 1
-                print(f"ok   {t.__name__}")
-            except Exception:
-                failed += 1
-                print(f"FAIL {t.__name__}")
-                traceback.print_exc()
-                try:
-                    c.shot("failed-" + t.__name__)
-                except Exception:
-                    pass
-    finally:
-        if driver:
-            driver.quit()
-        if failed:
-            print("---- server log ----")
-            print(server.logs()[-5000:])
-        server.stop()
-    print(f"screenshots in {SHOTS}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(TESTS, srv.seed))

@@ -34,7 +34,7 @@ pub fn batch(project_id: Uuid, log_stream_id: Uuid, traces: &[serde_json::Value]
     let mut out = Decoded::default();
     for (i, t) in traces.iter().enumerate() {
         let at = Placement { trace_id: None, parent_id: None, session_id: None };
-        decode_step(t, &format!("traces[{i}]"), at, &Limits::default(), &mut out).unwrap();
+        decode_step(t.clone(), &format!("traces[{i}]"), at, &Limits::default(), &mut out).unwrap();
     }
     IngestBatch {
         project_id,

@@ -74,17 +74,22 @@ const TYPED_FIELDS: &[&str] = &[
     "is_complete",
 ];
 
-/// Decodes one step (a trace or span object) at `path` and, recursively, its `spans`.
+/// Decodes one step (a trace or span object) at `path` and, recursively, its `spans`. The step
+/// is taken by value so that its (often large) input and output move into the record instead of
+/// being copied.
 pub fn decode_step(
-    step: &Value,
+    step: Value,
     path: &str,
     at: Placement,
     limits: &Limits,
     out: &mut Decoded,
 ) -> Result<(), WireError> {
-    let obj = step
-        .as_object()
-        .ok_or_else(|| wire_err(path, format!("expected an object, found {}", kind(step))))?;
+    let mut obj = match step {
+        Value::Object(obj) => obj,
+        other => return Err(wire_err(path, format!("expected an object, found {}", kind(&other)))),
+    };
+    let children = obj.remove("spans");
+    let obj = &mut obj;
     let type_name = opt_str(obj, "type", path)?.unwrap_or("trace");
     let record_type = RecordType::parse(type_name).ok_or_else(|| {
         wire_err(
@@ -164,6 +169,12 @@ pub fn decode_step(
         }
     };
     let name = opt_str(obj, "name", path)?.unwrap_or("").to_owned();
+    match &children {
+        None | Some(Value::Null) | Some(Value::Array(_)) => {}
+        Some(other) => {
+            return Err(wire_err(&format!("{path}.spans"), format!("expected an array, found {}", kind(other))))
+        }
+    }
     let model = opt_str(obj, "model", path)?.map(str::to_owned);
     let external_id = opt_str(obj, "external_id", path)?.map(str::to_owned);
 
@@ -176,11 +187,12 @@ pub fn decode_step(
     );
     match annotations {
         Ok(a) => {
-            let extra: Map<String, Value> = obj
-                .iter()
-                .filter(|(k, _)| !TYPED_FIELDS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let input = obj.remove("input").unwrap_or(Value::Null);
+            let output = obj.remove("output").unwrap_or(Value::Null);
+            for field in TYPED_FIELDS {
+                obj.remove(*field);
+            }
+            let extra = std::mem::take(obj);
             out.records.push(Record {
                 id,
                 record_type,
@@ -193,8 +205,8 @@ pub fn decode_step(
                 status_code,
                 model,
                 tokens,
-                input: obj.get("input").cloned().unwrap_or(Value::Null),
-                output: obj.get("output").cloned().unwrap_or(Value::Null),
+                input,
+                output,
                 tags: a.tags,
                 metadata: a.metadata,
                 external_id,
@@ -203,8 +215,7 @@ pub fn decode_step(
             });
         }
         Err(violations) => {
-            let mut raw = obj.clone();
-            raw.remove("spans");
+            let raw = std::mem::take(obj);
             out.quarantined.push(Quarantined {
                 id,
                 record_type,
@@ -217,24 +228,17 @@ pub fn decode_step(
         }
     }
 
-    match obj.get("spans") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(children)) => {
-            let below = Placement {
-                trace_id: Some(trace_id),
-                parent_id: Some(id),
-                session_id,
-            };
-            for (i, child) in children.iter().enumerate() {
-                decode_step(child, &format!("{path}.spans[{i}]"), below, limits, out)?;
-            }
-            Ok(())
+    if let Some(Value::Array(children)) = children {
+        let below = Placement {
+            trace_id: Some(trace_id),
+            parent_id: Some(id),
+            session_id,
+        };
+        for (i, child) in children.into_iter().enumerate() {
+            decode_step(child, &format!("{path}.spans[{i}]"), below, limits, out)?;
         }
-        Some(other) => Err(wire_err(
-            &format!("{path}.spans"),
-            format!("expected an array, found {}", kind(other)),
-        )),
     }
+    Ok(())
 }
 
 fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>, WireError> {
@@ -329,7 +333,7 @@ mod tests {
     fn decode(v: Value) -> Result<Decoded, WireError> {
         let mut out = Decoded::default();
         let at = Placement { trace_id: None, parent_id: None, session_id: None };
-        decode_step(&v, "traces[0]", at, &Limits::default(), &mut out)?;
+        decode_step(v, "traces[0]", at, &Limits::default(), &mut out)?;
         Ok(out)
     }
 

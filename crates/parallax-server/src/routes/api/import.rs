@@ -63,7 +63,7 @@ pub async fn import(State(state): State<AppState>, who: Principal, Path(pid): Pa
         for field in READ_SIDE_FIELDS {
             obj.remove(*field);
         }
-        decode_step(&Value::Object(obj), &path, none, &state.limits, &mut decoded)
+        decode_step(Value::Object(obj), &path, none, &state.limits, &mut decoded)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }
     let (summary, quarantined) = store_decoded(&state, project.id, stream.id, decoded, Source::Api).await?;

@@ -66,7 +66,8 @@ fn sig3(x: f64) -> String {
     }
 }
 
-/// A count with thin thousands separators: `1 234 567`.
+/// A count with thousands separators as English writes them: `1,234,567` (the issue's
+/// "1,204 records will be tagged"; the console's pages are `lang="en"`).
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
     // The first group has 1 to 3 digits; every later group has 3.
@@ -77,7 +78,7 @@ pub fn count(n: u64) -> String {
     let mut out = digits[..first].to_owned();
     let mut rest = &digits[first..];
     while !rest.is_empty() {
-        out.push('\u{202f}');
+        out.push(',');
         out.push_str(&rest[..3]);
         rest = &rest[3..];
     }
@@ -195,7 +196,9 @@ mod tests {
         assert_eq!(io_text(&json!({"role": "assistant", "content": [{"type": "text", "text": "x"}]})), "x");
         assert_eq!(clip("a  b\nc", 10), "a b c");
         assert_eq!(clip("abcdef", 4), "abc…");
-        assert_eq!(count(1234567), "1\u{202f}234\u{202f}567");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(1204), "1,204");
+        assert_eq!(count(999), "999");
         assert_eq!(percent(0.25), "25%");
     }
 }

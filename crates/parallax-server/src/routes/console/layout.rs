@@ -47,7 +47,9 @@ impl Crumb {
     }
 }
 
-fn head(title: &str) -> Markup {
+/// The document head. `project_css` is the stylesheet with a project's tag colours (see
+/// [`super::colours`]): a separate file because the CSP forbids inline styles.
+fn head(title: &str, project_css: Option<&str>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -55,6 +57,7 @@ fn head(title: &str) -> Markup {
             title { (title) " · Parallax" }
             link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml";
             link rel="stylesheet" href=(concat!("/console/assets/console.css?v=", env!("CARGO_PKG_VERSION")));
+            @if let Some(href) = project_css { link rel="stylesheet" href=(href); }
             script src=(concat!("/console/assets/console.js?v=", env!("CARGO_PKG_VERSION"))) defer {}
         }
     }
@@ -81,10 +84,20 @@ fn navigation(user: &ConsoleUser) -> Markup {
 
 /// A full page for a logged-in user.
 pub fn page(user: &ConsoleUser, title: &str, crumbs: &[Crumb], body: Markup) -> Response {
+    page_with_css(user, title, crumbs, body, None)
+}
+
+/// A full page inside one project: tag chips get the project's registry colours.
+pub fn project_page(user: &ConsoleUser, project_id: uuid::Uuid, title: &str, crumbs: &[Crumb], body: Markup) -> Response {
+    let css = super::colours::stylesheet_href(project_id);
+    page_with_css(user, title, crumbs, body, Some(&css))
+}
+
+fn page_with_css(user: &ConsoleUser, title: &str, crumbs: &[Crumb], body: Markup, css: Option<&str>) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (head(title, css))
             body {
                 (navigation(user))
                 main {
@@ -113,7 +126,7 @@ pub fn bare_page(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (head(title, None))
             body.bare { main.narrow { (body) } }
         }
     }

@@ -2,13 +2,22 @@
 //! tags as chips, a filter bar that takes the text query language, sorting by any column and
 //! cursor pagination (`Page::Cursor`, which stays fast however deep the page).
 //!
+//! Reviewers (annotators and admins) also get a checkbox per row and the bulk bar (see
+//! [`super::bulk`]); rows whose tags or metadata were flagged for PII carry a badge
+//! ([`super::pii`]); and each row opens its record with the view and its position, so the record
+//! page can step through the filter ([`super::nav`]).
+//!
 //! Everything the page shows is in its URL (see [`super::view`]), so a link reproduces the view.
 //! The store calls of one page run in one blocking task: the page's server time is the store's
 //! time plus rendering.
 
+use super::bulk;
 use super::format::{absolute, count, relative, short_id};
 use super::layout::{self, Crumb, PageResult};
+use super::nav::{record_nav_href, StreamNav};
+use super::pii;
 use super::projects::{load_stream, stream_href};
+use super::review::{can_annotate, key_datalist, tag_datalist};
 use super::session::ConsoleUser;
 use super::table::{all_columns, cell, header, visible, RowCtx};
 use super::view::{RootParam, View};
@@ -18,7 +27,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 use parallax_model::Timestamp;
 use parallax_query::{Expr, ParseError};
-use parallax_store::{LogStream, MetadataKeyStats, Page, Project, SearchPage, SearchRequest, SessionPage, StoredRecord};
+use parallax_store::{LogStream, MetadataKeyStats, Page, Project, SearchPage, SearchRequest, SessionPage, StoredRecord, TagInfo};
 use uuid::Uuid;
 
 /// Rows per page.
@@ -32,6 +41,8 @@ pub fn tabs(project: &Project, stream: &LogStream, view: &View, active: &str) ->
         ("records", "Records", keep.href(&base)),
         ("group-by", "Group by", View { by: view.by.clone(), ..keep.clone() }.href(&format!("{base}/group-by"))),
         ("quarantine", "Quarantine", format!("{base}/quarantine")),
+        ("registry", "Registry", format!("{base}/registry")),
+        ("jobs", "Jobs", format!("/console/projects/{}/jobs", project.id)),
     ];
     html! {
         header.stream {
@@ -97,7 +108,7 @@ fn root_toggle(view: &View, base: &str) -> Markup {
     html! {
         nav.segmented aria-label="Show" {
             @for r in [RootParam::Trace, RootParam::Span, RootParam::Session] {
-                a.active[view.root == r] href=(View { root: r, cursor: None, sort: None, ..view.clone() }.href(base)) { (r.plural()) }
+                a.active[view.root == r] href=(View { root: r, cursor: None, at: 0, sort: None, ..view.clone() }.href(base)) { (r.plural()) }
             }
         }
     }
@@ -121,7 +132,7 @@ fn column_chooser(view: &View, base: &str, columns: &[super::table::Column], row
                     }
                 }
                 button type="submit" { "Apply" }
-                " " a href=(View { cols: vec![], cursor: None, ..view.clone() }.href(base)) { "Show all" }
+                " " a href=(View { cols: vec![], cursor: None, at: 0, ..view.clone() }.href(base)) { "Show all" }
             }
         }
     }
@@ -153,15 +164,20 @@ struct Loaded {
     keys: Vec<MetadataKeyStats>,
     rows: Rows,
     total: Option<u64>,
+    /// The vocabulary the bulk bar suggests.
+    registry: Vec<TagInfo>,
+    used_tags: Vec<(String, u64)>,
 }
 
-async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &View, filter: Option<Option<Expr>>) -> PageResult<Loaded> {
+/// `vocabulary` loads the tags the bulk bar suggests (for reviewers only: viewers get no bar).
+async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &View, filter: Option<Option<Expr>>, vocabulary: bool) -> PageResult<Loaded> {
     let (pid, sid, v) = (project.id, stream.id, view.clone());
     let loaded = state
         .store(move |s| {
             let keys = s.metadata_keys(pid, sid)?;
+            let (registry, used_tags) = if vocabulary { (s.tag_registry(pid)?, s.tags(pid, sid)?) } else { (Vec::new(), Vec::new()) };
             let Some(filter) = filter else {
-                return Ok(Loaded { keys, rows: Rows::None, total: None });
+                return Ok(Loaded { keys, rows: Rows::None, total: None, registry, used_tags });
             };
             let page = match (&v.cursor, v.root) {
                 (Some(c), RootParam::Session) => Page::Offset(c.parse().unwrap_or(0)),
@@ -182,21 +198,36 @@ async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &Vi
             } else {
                 (Rows::Records(s.search(&req)?), Some(s.count(pid, sid, v.root.root(), filter.as_ref())?))
             };
-            Ok(Loaded { keys, rows, total })
+            Ok(Loaded { keys, rows, total, registry, used_tags })
         })
         .await?;
     Ok(loaded)
 }
 
-fn records_table(rows: &SearchPage, ctx: &RowCtx, columns: &[super::table::Column]) -> Markup {
+/// The table of records. The first column holds the row's checkbox (for reviewers; it joins
+/// the bulk form through `form="bulk"`) and its PII badge.
+fn records_table(rows: &SearchPage, ctx: &RowCtx, columns: &[super::table::Column], stream_id: uuid::Uuid, edit: bool) -> Markup {
     let shown = visible(ctx.view, columns, &rows.records);
+    let nav = StreamNav { stream_id, view: View { q: ctx.view.q.clone(), root: ctx.view.root, sort: ctx.view.sort.clone(), ascending: ctx.view.ascending, ..View::default() }, i: 0 };
     html! {
         div.table-wrap {
             table.grid.records {
-                thead { tr { @for c in &shown { (header(c, ctx)) } } }
+                thead {
+                    tr {
+                        th.sel { @if edit { input #select-page type="checkbox" aria-label="Select the rows of this page"; } }
+                        @for c in &shown { (header(c, ctx)) }
+                    }
+                }
                 tbody {
-                    @for r in &rows.records {
-                        tr.error[r.record.is_error()] { @for c in &shown { (cell(c, r, ctx)) } }
+                    @for (k, r) in rows.records.iter().enumerate() {
+                        @let href = record_nav_href(ctx.project_id, r, Some(&nav.at(ctx.view.at + k)));
+                        tr.error[r.record.is_error()] {
+                            td.sel {
+                                @if edit { input.row-select type="checkbox" name="id" value=(r.record.id) form="bulk" aria-label="Select this row"; }
+                                (pii::badge(&r.record))
+                            }
+                            @for c in &shown { (cell(c, r, ctx, &href)) }
+                        }
                     }
                 }
             }
@@ -234,8 +265,8 @@ fn sessions_table(rows: &SessionPage, ctx: &RowCtx) -> Markup {
 fn pager(view: &View, base: &str, next: Option<String>) -> Markup {
     html! {
         nav.pager {
-            @if view.cursor.is_some() { a.button href=(View { cursor: None, ..view.clone() }.href(base)) { "⇤ First page" } }
-            @if let Some(n) = next { a.button href=(View { cursor: Some(n), ..view.clone() }.href(base)) { "Next page →" } }
+            @if view.cursor.is_some() { a.button href=(View { cursor: None, at: 0, ..view.clone() }.href(base)) { "⇤ First page" } }
+            @if let Some(n) = next { a.button href=(View { cursor: Some(n), at: view.at + PAGE_SIZE, ..view.clone() }.href(base)) { "Next page →" } }
         }
     }
 }
@@ -251,13 +282,19 @@ pub async fn page(
     let view = View::from_query(raw.as_deref());
     let parsed = view.filter();
     let error = parsed.as_ref().err().cloned();
-    let loaded = load(&state, &project, &stream, &view, parsed.ok()).await?;
+    let edit = can_annotate(&user);
+    let loaded = load(&state, &project, &stream, &view, parsed.ok(), edit).await?;
     let base = stream_href(project.id, stream.id);
     let columns = all_columns(view.root, &loaded.keys);
     let ctx = RowCtx { view: &view, base: &base, project_id: project.id, now: Timestamp::now() };
     let body = html! {
         (tabs(&project, &stream, &view, "records"))
         (filter_bar(&base, &view, error.as_ref(), project.id, stream.id))
+        @if edit && view.root != RootParam::Session && error.is_none() {
+            (bulk::bar(&user, &format!("{base}/bulk"), &view, loaded.total))
+            (tag_datalist(&loaded.registry, &loaded.used_tags))
+            (key_datalist(&loaded.keys))
+        }
         div.toolbar {
             (root_toggle(&view, &base))
             @if let Some(total) = loaded.total {
@@ -271,7 +308,7 @@ pub async fn page(
             Rows::None => p.muted { "Fix the query to see results." },
             Rows::Records(rows) if rows.records.is_empty() => p.empty { "No " (view.root.plural()) " match." },
             Rows::Records(rows) => {
-                (records_table(rows, &ctx, &columns))
+                (records_table(rows, &ctx, &columns, stream.id, edit))
                 (pager(&view, &base, rows.next_cursor.clone()))
             },
             Rows::Sessions(rows) if rows.sessions.is_empty() => p.empty { "No sessions." },
@@ -286,5 +323,5 @@ pub async fn page(
         Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
         Crumb::here(stream.name.clone()),
     ];
-    Ok(layout::page(&user, &stream.name, &crumbs, body))
+    Ok(layout::project_page(&user, project.id, &stream.name, &crumbs, body))
 }

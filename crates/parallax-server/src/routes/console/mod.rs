@@ -11,20 +11,36 @@
 //! [`trace`] (with [`io`] for inputs and outputs), [`group_by`] (with [`chart`] for its SVG),
 //! [`quarantine`], [`export`], [`suggest`] and [`admin`].
 //!
+//! Human review (issue 5) adds: inline annotation and history in the trace page's Parameters
+//! ([`parameters`], posting to [`annotate`]), stepping through a filter record by record
+//! ([`nav`]), bulk annotation from the log stream ([`bulk`]) as jobs with progress and undo
+//! ([`jobs`]), the tag and key registries with the PII policy ([`registry`]), tag colours
+//! ([`colours`]) and PII warnings ([`pii`]); [`review`] holds what they share, including the
+//! role check every review POST makes.
+//!
 //! Console users are separate from API keys: they log in with e-mail and password and carry a
 //! role (admin, annotator, viewer) that applies to every project.
 
 mod admin;
+mod annotate;
+mod bulk;
 mod chart;
+mod colours;
 mod export;
 mod format;
 mod group_by;
 mod io;
+mod jobs;
 mod layout;
 mod log_stream;
 mod login;
+mod nav;
+mod parameters;
+mod pii;
 mod projects;
 mod quarantine;
+mod registry;
+mod review;
 mod session;
 mod suggest;
 mod table;
@@ -56,7 +72,18 @@ pub fn routes() -> Router<AppState> {
         .route("/console/projects/{pid}/log-streams/{sid}/group-by", get(group_by::page))
         .route("/console/projects/{pid}/log-streams/{sid}/quarantine", get(quarantine::page))
         .route("/console/projects/{pid}/log-streams/{sid}/export", get(export::download))
-        .route("/console/projects/{pid}/traces/{tid}", get(trace::show))
+        .route("/console/projects/{pid}/log-streams/{sid}/bulk", post(bulk::submit))
+        .route("/console/projects/{pid}/log-streams/{sid}/registry", get(registry::page))
+        .route("/console/projects/{pid}/log-streams/{sid}/registry/tags", post(registry::set_tag))
+        .route("/console/projects/{pid}/log-streams/{sid}/registry/tags/rename", post(registry::rename))
+        .route("/console/projects/{pid}/log-streams/{sid}/registry/keys", post(registry::set_key))
+        .route("/console/projects/{pid}/pii-policy", post(registry::set_policy))
+        .route("/console/projects/{pid}/tags.css", get(colours::css))
+        .route("/console/projects/{pid}/traces/{tid}", get(trace::show).post(annotate::act))
+        .route("/console/projects/{pid}/jobs", get(jobs::list))
+        .route("/console/projects/{pid}/jobs/{jid}", get(jobs::page))
+        .route("/console/projects/{pid}/jobs/{jid}/undo", post(jobs::undo))
+        .route("/console/api/projects/{pid}/jobs/{jid}", get(jobs::json))
         .route("/console/api/suggest", get(suggest::suggest))
         .route("/console/admin/users", get(admin::users).post(admin::create_user))
         .route("/console/admin/keys", get(admin::keys).post(admin::create_key))

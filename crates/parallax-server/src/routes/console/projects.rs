@@ -102,10 +102,15 @@ pub async fn list(State(state): State<AppState>, user: ConsoleUser) -> PageResul
 pub async fn one(State(state): State<AppState>, user: ConsoleUser, Path(pid): Path<String>) -> PageResult<Response> {
     let project = load_project(&state, &pid).await?;
     let id = project.id;
-    let streams = state.store(move |s| s.log_streams(id)).await?;
+    let (streams, policy) = state.store(move |s| Ok((s.log_streams(id)?, s.pii_policy(id)?))).await?;
     let body = html! {
         h1 { (project.name) }
         p.dim.mono.small { (project.id) }
+        p.small {
+            a href=(format!("/console/projects/{id}/jobs")) { "Bulk annotation jobs" }
+            " · PII policy " strong #project-pii-policy { (policy) }
+            @if let Some(first) = streams.first() { " (" a href=(format!("{}/registry", stream_href(id, first.id))) { "registry" } ")" }
+        }
         (streams_table(&project, &streams, Timestamp::now()))
     };
     Ok(page(&user, &project.name, &[Crumb::link("Projects", "/console/"), Crumb::here(project.name.clone())], body))

@@ -5,6 +5,7 @@
 //! metadata cells are links to the same view with the value added to the filter, so clicking is
 //! filtering and the URL keeps the filter.
 
+use super::colours::chip_class;
 use super::format::{absolute, clip, duration, io_text, relative, short_id};
 use super::view::{add_clause, field_clause, metadata_clause, tag_clause, RootParam, View};
 use maud::{html, Markup};
@@ -117,9 +118,9 @@ pub fn tokens_text(r: &Record) -> Option<String> {
     .map(|n| n.to_string())
 }
 
-/// One tag as a chip that adds `tag:<name>` to the filter.
+/// One tag as a chip that adds `tag:<name>` to the filter, in the tag's registry colour.
 pub fn tag_chip(ctx: &RowCtx, tag: &str) -> Markup {
-    html! { a.chip href=(ctx.filter_href(&tag_clause(tag))) title=(format!("Filter by tag:{tag}")) { (tag) } }
+    html! { a class=(chip_class(tag, "")) href=(ctx.filter_href(&tag_clause(tag))) title=(format!("Filter by tag:{tag}")) { (tag) } }
 }
 
 fn preview(v: &serde_json::Value) -> Markup {
@@ -130,9 +131,10 @@ fn preview(v: &serde_json::Value) -> Markup {
     }
 }
 
-pub fn cell(col: &Column, stored: &StoredRecord, ctx: &RowCtx) -> Markup {
+/// One cell of a record's row; `href` opens the record (with the stream navigation, see
+/// [`super::nav`]).
+pub fn cell(col: &Column, stored: &StoredRecord, ctx: &RowCtx, href: &str) -> Markup {
     let r = &stored.record;
-    let href = record_href(ctx.project_id, r);
     match col.id.as_str() {
         "time" => html! {
             td.nowrap { a href=(href) { time datetime=(r.created_at.to_rfc3339()) title=(absolute(r.created_at)) { (relative(r.created_at, ctx.now)) } } }
@@ -222,7 +224,7 @@ mod tests {
         let ctx = RowCtx { view: &view, base: "/s", project_id: Uuid::nil(), now: Timestamp(0) };
         let keys = vec![MetadataKeyStats { key: "k".into(), records: 1, distinct_values: 1, observed_type: "string" }];
         let rec = hostile_record();
-        let html: String = all_columns(RootParam::Span, &keys).iter().map(|c| cell(c, &rec, &ctx).into_string()).collect();
+        let html: String = all_columns(RootParam::Span, &keys).iter().map(|c| cell(c, &rec, &ctx, "/r").into_string()).collect();
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<b>"), "{html}");

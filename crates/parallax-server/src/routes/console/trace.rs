@@ -6,29 +6,32 @@
 //!
 //! Waterfall bars are SVG rectangles positioned with attributes, because the Content-Security-
 //! Policy forbids inline styles.
+//!
+//! Review lives here too: the Parameters section with inline annotation and history
+//! ([`super::parameters`], whose forms post back to this page, see [`super::annotate`]), the PII
+//! warning panel ([`super::pii`]), and, when the record was opened from a log stream, the bar
+//! that steps through the stream's filter record by record ([`super::nav`]).
 
 use super::format::{absolute, count, duration};
 use super::io::{json_block, render};
-use super::layout::{page, Crumb, PageError, PageResult};
+use super::layout::{project_page, Crumb, PageError, PageResult};
+use super::nav::{self, Neighbours, StreamNav};
+use super::parameters::{self, FormError, ParamsCtx};
+use super::pii;
 use super::projects::{load_project, parse_uuid, stream_href};
+use super::review::{can_annotate, key_datalist, tag_datalist};
 use super::session::ConsoleUser;
 use super::table::{status_badge, type_badge};
-use super::view::{add_clause, metadata_clause, tag_clause, RootParam, View};
+use super::view::RootParam;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use parallax_model::{Record, RecordType};
-use parallax_store::StoredRecord;
-use serde::Deserialize;
+use parallax_model::{Record, RecordType, Timestamp};
+use parallax_store::{AnnotationEvent, MetadataKeyStats, StoredRecord, TagInfo};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-
-#[derive(Deserialize)]
-pub struct TraceQuery {
-    span: Option<String>,
-}
 
 /// The records of a trace in tree order, each with its depth. Spans whose parent is not stored
 /// (yet) hang under the trace, as the API's tree does.
@@ -80,55 +83,29 @@ pub fn bar(r: &Record, start: i64, span_us: i64) -> Markup {
     }
 }
 
-fn select_href(base: &str, trace_id: Uuid, r: &Record) -> String {
-    if r.id == trace_id {
-        base.to_owned()
-    } else {
-        format!("{base}?span={}", r.id)
+/// The link that selects `r` in the tree; `keep` is the stream navigation, kept when it is
+/// about traces (moving between a trace's spans does not leave the trace's place in the filter).
+fn select_href(base: &str, trace_id: Uuid, r: &Record, keep: &str) -> String {
+    match (r.id == trace_id, keep.is_empty()) {
+        (true, true) => base.to_owned(),
+        (true, false) => format!("{base}?{keep}"),
+        (false, true) => format!("{base}?span={}", r.id),
+        (false, false) => format!("{base}?span={}&{keep}", r.id),
     }
 }
 
-fn tree(rows: &[(usize, &StoredRecord)], selected: Uuid, base: &str, trace_id: Uuid, window: (i64, i64)) -> Markup {
+fn tree(rows: &[(usize, &StoredRecord)], selected: Uuid, base: &str, trace_id: Uuid, window: (i64, i64), keep: &str) -> Markup {
     html! {
         ol.tree {
             @for (depth, r) in rows {
                 @let rec = &r.record;
                 li.selected[rec.id == selected] {
-                    a href=(select_href(base, trace_id, rec)) {
+                    a href=(select_href(base, trace_id, rec, keep)) {
                         span class=(format!("indent d{}", (*depth).min(12))) {}
                         (type_badge(rec.record_type))
                         span.tname { @if rec.name.is_empty() { span.dim { "(unnamed)" } } @else { (rec.name) } }
                         span.tdur { @if let Some(d) = rec.duration_ns { (duration(d)) } }
                         (bar(rec, window.0, window.1))
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The seed's "Parameters" section: the record's tags and metadata, each a link that filters the
-/// log stream by it.
-fn parameters(r: &StoredRecord) -> Markup {
-    let rec = &r.record;
-    let root = if rec.record_type == RecordType::Trace { RootParam::Trace } else { RootParam::Span };
-    let stream = stream_href(r.project_id, r.log_stream_id);
-    let link = |clause| View { root, ..View::default() }.with_q(add_clause("", &clause)).href(&stream);
-    html! {
-        section #parameters.parameters data-record=(rec.id) data-type=(rec.record_type.as_str()) {
-            h3 { "Parameters" }
-            h4 { "Tags" }
-            @if rec.tags.is_empty() { p.dim { "No tags." } }
-            @else { div.tags { @for t in &rec.tags { a.chip href=(link(tag_clause(t.as_str()))) { (t.as_str()) } } } }
-            h4 { "Metadata" }
-            @if rec.metadata.is_empty() { p.dim { "No metadata." } }
-            @else {
-                table.kv.metadata {
-                    @for (k, v) in rec.metadata.iter() {
-                        tr {
-                            th.mono scope="row" { (k.as_str()) }
-                            td { a.plain href=(link(metadata_clause(k.as_str(), v.as_str()))) { (v.as_str()) } }
-                        }
                     }
                 }
             }
@@ -189,12 +166,15 @@ fn otel_report(otel: &Value) -> Markup {
     }
 }
 
-fn detail(r: &StoredRecord) -> Markup {
+/// Fields shown elsewhere on the page, left out of "Other fields".
+const SHOWN_EXTRA: [&str; 4] = ["metrics", "otel", "pii", "pii_redacted"];
+
+fn detail(r: &StoredRecord, parameters: Markup) -> Markup {
     let rec = &r.record;
     let other: serde_json::Map<String, Value> = rec
         .extra
         .iter()
-        .filter(|(k, v)| !matches!(k.as_str(), "metrics" | "otel") && !v.is_null() && *v != &Value::Object(Default::default()))
+        .filter(|(k, v)| !SHOWN_EXTRA.contains(&k.as_str()) && !v.is_null() && *v != &Value::Object(Default::default()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     html! {
@@ -206,7 +186,8 @@ fn detail(r: &StoredRecord) -> Markup {
                 @if let Some(x) = &rec.external_id { p.small { "External id " code { (x) } } }
             }
             (metrics(rec))
-            (parameters(r))
+            (pii::panel(rec))
+            (parameters)
             section.io { h3 { "Input" } (render(&rec.input)) }
             section.io { h3 { "Output" } (render(&rec.output)) }
             @if let Some(otel) = rec.extra.get("otel") { (otel_report(otel)) }
@@ -217,22 +198,61 @@ fn detail(r: &StoredRecord) -> Markup {
     }
 }
 
-/// `GET /console/projects/{pid}/traces/{tid}?span=<id>`.
-pub async fn show(
-    State(state): State<AppState>,
-    user: ConsoleUser,
-    Path((pid, tid)): Path<(String, String)>,
-    Query(q): Query<TraceQuery>,
+/// What the page needs besides the trace's records, loaded in one store call.
+struct Review {
+    stream_name: String,
+    events: Vec<AnnotationEvent>,
+    registry: Vec<TagInfo>,
+    used_tags: Vec<(String, u64)>,
+    keys: Vec<MetadataKeyStats>,
+    neighbours: Option<Neighbours>,
+}
+
+/// The `span` parameter and the stream navigation of the page's query string.
+fn read_query(raw: Option<&str>) -> (Option<String>, Option<StreamNav>) {
+    let pairs: Vec<(String, String)> = raw.and_then(|r| serde_urlencoded::from_str(r).ok()).unwrap_or_default();
+    let span = pairs.into_iter().find(|(k, v)| k == "span" && !v.is_empty()).map(|(_, v)| v);
+    (span, StreamNav::from_query(raw))
+}
+
+/// The page's own URL, rebuilt from the parsed parameters (so it is always a valid header
+/// value for the redirect after a form, whatever bytes the request carried).
+pub fn self_href(project_id: Uuid, trace_id: Uuid, raw: Option<&str>) -> String {
+    let (span, nav) = read_query(raw);
+    let mut qs: Vec<String> = Vec::new();
+    if let Some(s) = span {
+        qs.push(serde_urlencoded::to_string([("span", s)]).unwrap_or_default());
+    }
+    if let Some(n) = nav {
+        qs.push(n.query_string());
+    }
+    let base = format!("/console/projects/{project_id}/traces/{trace_id}");
+    if qs.is_empty() {
+        base
+    } else {
+        format!("{base}?{}", qs.join("&"))
+    }
+}
+
+/// Renders the page, with a refused form's message when there is one.
+pub async fn render_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    pid: &str,
+    tid: &str,
+    raw: Option<&str>,
+    error: Option<FormError>,
 ) -> PageResult<Response> {
-    let project = load_project(&state, &pid).await?;
-    let trace_id = parse_uuid(&tid, "trace")?;
+    let project = load_project(state, pid).await?;
+    let trace_id = parse_uuid(tid, "trace")?;
     let p = project.id;
     let records = state.store(move |s| s.trace_records(p, trace_id)).await?;
     let root = records
         .iter()
         .find(|r| r.record.id == trace_id)
         .ok_or_else(|| PageError::not_found(format!("trace {trace_id} not found")))?;
-    let selected_id = match q.span.as_deref().filter(|s| !s.is_empty()) {
+    let (span, nav) = read_query(raw);
+    let selected_id = match span.as_deref() {
         Some(s) => parse_uuid(s, "span")?,
         None => trace_id,
     };
@@ -241,27 +261,81 @@ pub async fn show(
         .find(|r| r.record.id == selected_id)
         .ok_or_else(|| PageError::not_found(format!("span {selected_id} is not part of this trace")))?;
     let stream = root.log_stream_id;
-    let stream_name = state.store(move |s| s.log_stream(p, stream)).await?.map(|s| s.name).unwrap_or_default();
+    // A navigation that names another stream than the record's is ignored, not trusted.
+    let nav = nav.filter(|n| n.stream_id == stream);
+    let current = match nav.as_ref().map(|n| n.view.root) {
+        Some(RootParam::Span) => selected_id,
+        _ => trace_id,
+    };
+    let nav_for_store = nav.clone();
+    // The vocabulary feeds the edit controls only, so a viewer's page does not pay for it.
+    let edit = can_annotate(user);
+    let review = state
+        .store(move |s| {
+            Ok(Review {
+                stream_name: s.log_stream(p, stream)?.map(|s| s.name).unwrap_or_default(),
+                events: s.annotations(p, selected_id)?,
+                registry: if edit { s.tag_registry(p)? } else { Vec::new() },
+                used_tags: if edit { s.tags(p, stream)? } else { Vec::new() },
+                keys: if edit { s.metadata_keys(p, stream)? } else { Vec::new() },
+                neighbours: match &nav_for_store {
+                    Some(n) => nav::neighbours(s, p, n, current)?,
+                    None => None,
+                },
+            })
+        })
+        .await?;
     let base = format!("/console/projects/{}/traces/{}", project.id, trace_id);
+    let keep = match &nav {
+        Some(n) if n.view.root == RootParam::Trace => n.query_string(),
+        _ => String::new(),
+    };
+    let action = self_href(project.id, trace_id, raw);
+    let ctx = ParamsCtx {
+        user,
+        stored: selected,
+        events: &review.events,
+        registry: &review.registry,
+        action: &action,
+        error: error.as_ref(),
+        now: Timestamp::now(),
+    };
     let rows = tree_order(&records, trace_id);
     let title = if root.record.name.is_empty() { format!("Trace {}", &trace_id.to_string()[..8]) } else { root.record.name.clone() };
+    let stream_page = stream_href(project.id, stream);
     let body = html! {
+        @if let (Some(n), Some(nb)) = (&nav, &review.neighbours) { (nav::bar(project.id, n, nb, &stream_page)) }
         header.trace-head {
             h1 { (title) }
             p.dim.small { span.mono { (trace_id) } " · " (records.len() - 1) @if records.len() == 2 { " span · " } @else { " spans · " } (absolute(root.record.created_at)) }
         }
         div.trace-layout {
-            nav.span-tree aria-label="Span tree" { (tree(&rows, selected_id, &base, trace_id, window(&records))) }
-            (detail(selected))
+            nav.span-tree aria-label="Span tree" { (tree(&rows, selected_id, &base, trace_id, window(&records), &keep)) }
+            (detail(selected, parameters::section(&ctx)))
         }
+        @if edit {
+            (tag_datalist(&review.registry, &review.used_tags))
+            (key_datalist(&review.keys))
+        }
+        (nav::help())
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
         Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
-        Crumb::link(stream_name, stream_href(project.id, stream)),
+        Crumb::link(review.stream_name.clone(), stream_page),
         Crumb::here(title.clone()),
     ];
-    Ok(page(&user, &title, &crumbs, body))
+    Ok(project_page(user, project.id, &title, &crumbs, body))
+}
+
+/// `GET /console/projects/{pid}/traces/{tid}?span=<id>&sid=…&i=…&q=…`.
+pub async fn show(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path((pid, tid)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> PageResult<Response> {
+    render_page(&state, &user, &pid, &tid, raw.as_deref(), None).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The URL parameters of a log-stream view, shared by the table, the group-by view and the
 //! export links, so that a link always reproduces what the person saw.
 //!
-//! `?q=<text query>&root=trace|span|session&sort=<column>&dir=asc|desc&col=<column>…&cursor=…&by=…`
+//! `?q=<text query>&root=trace|span|session&sort=<column>&dir=asc|desc&col=<column>…&cursor=…&at=…&by=…`
+//! (`at` is the position of the page's first row, which a cursor does not tell; the trace page
+//! uses it to step through the filter record by record, see [`super::nav`]).
 //! Columns are named `time`, `id`, `type`, `name`, `input`, `output`, `duration`, `status`,
 //! `model`, `tokens`, `tags` and `metadata.<key>`; `col` repeats, one per visible column (a key
 //! may contain commas, so the list is not comma-joined). Parameters at their default value are
@@ -19,6 +21,8 @@ pub struct View {
     /// The visible columns; empty means the default set.
     pub cols: Vec<String>,
     pub cursor: Option<String>,
+    /// The position of the page's first row in the whole view.
+    pub at: usize,
     /// The group-by view's grouping: `tag`, `model`, `type`, `status_code` or `metadata.<key>`.
     pub by: Option<String>,
 }
@@ -99,6 +103,7 @@ impl View {
                 "dir" => v.ascending = val == "asc",
                 "col" if !val.is_empty() && !v.cols.contains(&val) => v.cols.push(val),
                 "cursor" if !val.is_empty() => v.cursor = Some(val),
+                "at" => v.at = val.parse().unwrap_or(0),
                 "by" if !val.is_empty() => v.by = Some(val),
                 _ => {}
             }
@@ -125,6 +130,10 @@ impl View {
         if let Some(c) = &self.cursor {
             pairs.push(("cursor", c));
         }
+        let at = self.at.to_string();
+        if self.at > 0 {
+            pairs.push(("at", &at));
+        }
         if let Some(b) = &self.by {
             pairs.push(("by", b));
         }
@@ -143,14 +152,14 @@ impl View {
 
     /// The same view on its first page with another filter.
     pub fn with_q(&self, q: String) -> View {
-        View { q, cursor: None, ..self.clone() }
+        View { q, cursor: None, at: 0, ..self.clone() }
     }
 
     /// The same view, first page, sorted by `column`: a second click on the sorted column flips
     /// the direction; a new column starts descending (largest, newest first).
     pub fn sorted_by(&self, column: &str) -> View {
         let ascending = if self.sort_column() == column { !self.ascending_effective() } else { false };
-        View { sort: Some(column.to_owned()), ascending, cursor: None, ..self.clone() }
+        View { sort: Some(column.to_owned()), ascending, cursor: None, at: 0, ..self.clone() }
     }
 
     pub fn sort_column(&self) -> &str {
@@ -220,7 +229,8 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_query_string() {
-        let v = View::from_query(Some("q=tag%3Anewton&root=span&sort=metadata.field&dir=asc&col=time&col=metadata.a%2Cb&cursor=xyz"));
+        let v = View::from_query(Some("q=tag%3Anewton&root=span&sort=metadata.field&dir=asc&col=time&col=metadata.a%2Cb&cursor=xyz&at=50"));
+        assert_eq!(v.at, 50);
         assert_eq!(v.q, "tag:newton");
         assert_eq!(v.root, RootParam::Span);
         assert_eq!(v.cols, vec!["time".to_string(), "metadata.a,b".to_string()]);

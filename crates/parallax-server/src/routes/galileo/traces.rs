@@ -69,16 +69,17 @@ pub async fn ingest_traces(
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
-    let body = parse_value(&body)?;
+    let mut body = parse_value(&body)?;
     let obj = object(&body)?;
     let stream = body_stream(&state, &project, obj).await?;
     let session = opt_uuid(obj, "session_id")?;
-    let traces = match obj.get("traces") {
+    let traces = match body.get_mut("traces").map(Value::take) {
         Some(Value::Array(t)) => t,
         _ => return Err(ApiError::Unprocessable("traces: expected an array of traces".into())),
     };
+    let traces_count = traces.len();
     let mut decoded = Decoded::default();
-    for (i, trace) in traces.iter().enumerate() {
+    for (i, trace) in traces.into_iter().enumerate() {
         let path = format!("traces[{i}]");
         if trace.get("type").and_then(Value::as_str).is_some_and(|t| t != "trace") {
             return Err(ApiError::Unprocessable(format!("{path}.type: a top-level step must be a trace")));
@@ -91,7 +92,7 @@ pub async fn ingest_traces(
     }
     let first_session = session.or_else(|| decoded.records.first().and_then(|r| r.session_id));
     let (summary, quarantined) = store_decoded(&state, project.id, stream, decoded, Source::Sdk).await?;
-    Ok(reply(&project, stream, first_session, summary.stored, quarantined, json!({"traces_count": traces.len()})))
+    Ok(reply(&project, stream, first_session, summary.stored, quarantined, json!({"traces_count": traces_count})))
 }
 
 pub async fn ingest_spans(
@@ -102,19 +103,19 @@ pub async fn ingest_spans(
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
-    let body = parse_value(&body)?;
+    let mut body = parse_value(&body)?;
     let obj = object(&body)?;
     let stream = body_stream(&state, &project, obj).await?;
     let trace_id = opt_uuid(obj, "trace_id")?.ok_or_else(|| ApiError::Unprocessable("trace_id: required".into()))?;
     let parent_id = opt_uuid(obj, "parent_id")?.unwrap_or(trace_id);
     let session = opt_uuid(obj, "session_id")?;
-    let spans = match obj.get("spans") {
+    let spans = match body.get_mut("spans").map(Value::take) {
         Some(Value::Array(s)) => s,
         _ => return Err(ApiError::Unprocessable("spans: expected an array of spans".into())),
     };
     let mut decoded = Decoded::default();
     let at = Placement { trace_id: Some(trace_id), parent_id: Some(parent_id), session_id: session };
-    for (i, span) in spans.iter().enumerate() {
+    for (i, span) in spans.into_iter().enumerate() {
         decode_step(span, &format!("spans[{i}]"), at, &state.limits, &mut decoded)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }

@@ -1,7 +1,9 @@
 // Parallax console: the little script the pages use. Every page works without it; it adds
 // suggestions to the filter bar (from GET /console/api/suggest), submits selects marked
-// data-autosubmit, and focuses the filter bar on "/". It builds DOM with textContent only,
-// never innerHTML, so data from the server is never parsed as markup.
+// data-autosubmit, and focuses the filter bar on "/"; for review it counts and checks rows for
+// bulk annotation, follows a running job's progress, and gives a record's page its keyboard
+// shortcuts (j/k, 1–9, ?). It builds DOM with textContent only, never innerHTML, so data from
+// the server is never parsed as markup.
 "use strict";
 
 (function () {
@@ -168,5 +170,119 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
       s.addEventListener("change", function () { if (s.form) s.form.submit(); });
     });
+  });
+})();
+
+// Review: bulk selection on the log stream, job progress, and keyboard shortcuts on a record.
+// Each is an enhancement over plain forms and links that work without script.
+(function () {
+  function typing(e) {
+    const t = e.target;
+    const tag = (t && t.tagName) || "";
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable);
+  }
+
+  // The bulk bar: count the checked rows, check a page at once, and point the key input at
+  // tag or key suggestions depending on the operation.
+  function setupBulk(form) {
+    const rows = Array.prototype.slice.call(document.querySelectorAll("input.row-select"));
+    const page = document.getElementById("select-page");
+    const counter = document.getElementById("selected-count");
+    const selected = form.querySelector("input[name=scope][value=selected]");
+    const all = document.getElementById("select-all-matching");
+    function update() {
+      const n = rows.filter(function (r) { return r.checked; }).length;
+      if (counter) counter.textContent = String(n);
+      if (page) page.checked = n > 0 && n === rows.length;
+      if (all) all.classList.toggle("offer", n > 0 && n === rows.length);
+    }
+    rows.forEach(function (r) {
+      r.addEventListener("change", function () {
+        if (r.checked && selected) selected.checked = true;
+        update();
+      });
+    });
+    if (page) {
+      page.addEventListener("change", function () {
+        rows.forEach(function (r) { r.checked = page.checked; });
+        if (page.checked && selected) selected.checked = true;
+        update();
+      });
+    }
+    form.querySelectorAll(".bulk-op").forEach(function (op) {
+      const select = op.querySelector("select");
+      const key = op.querySelector("input[name^=key]");
+      const value = op.querySelector("input.value");
+      function sync() {
+        const meta = select.value.indexOf("metadata") >= 0;
+        key.setAttribute("list", meta ? "key-suggestions" : "tag-suggestions");
+        key.placeholder = meta ? "metadata key" : "tag";
+        value.hidden = select.value !== "set_metadata";
+      }
+      select.addEventListener("change", sync);
+      sync();
+    });
+    update();
+  }
+
+  // A running job's page asks for its progress until it finishes, then reloads to show the
+  // final state and the Undo button.
+  function pollJob(section) {
+    const url = section.dataset.poll;
+    const progress = document.getElementById("job-progress");
+    function tick() {
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (job) {
+          if (!job) return setTimeout(tick, 2000);
+          const done = document.getElementById("job-done");
+          const total = document.getElementById("job-total");
+          if (done) done.textContent = Number(job.done).toLocaleString("en");
+          if (total) total.textContent = Number(job.total).toLocaleString("en");
+          if (progress) { progress.max = Math.max(job.total, 1); progress.value = job.done; }
+          if (job.state !== "running") {
+            window.location.reload();
+          } else {
+            setTimeout(tick, 400);
+          }
+        })
+        .catch(function () { setTimeout(tick, 2000); });
+    }
+    setTimeout(tick, 300);
+  }
+
+  // On a record's page: j/k follow the Next/Previous links of the stream, 1–9 press the
+  // registry tag toggles, ? shows the list of shortcuts.
+  function setupShortcuts() {
+    const help = document.getElementById("shortcut-help");
+    function toggleHelp(show) {
+      if (!help) return;
+      help.hidden = show === undefined ? !help.hidden : !show;
+    }
+    const button = document.getElementById("shortcut-toggle");
+    if (button) button.addEventListener("click", function () { toggleHelp(); });
+    document.addEventListener("keydown", function (e) {
+      if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "j" || e.key === "k") {
+        const link = document.getElementById(e.key === "j" ? "nav-next" : "nav-prev");
+        if (link) { e.preventDefault(); window.location.href = link.href; }
+      } else if (/^[1-9]$/.test(e.key)) {
+        const toggle = document.querySelector('button[data-quick="' + e.key + '"]');
+        if (toggle) { e.preventDefault(); toggle.click(); }
+      } else if (e.key === "?") {
+        e.preventDefault();
+        toggleHelp();
+      } else if (e.key === "Escape") {
+        toggleHelp(false);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const bulk = document.getElementById("bulk");
+    if (bulk) setupBulk(bulk);
+    const job = document.getElementById("job");
+    if (job && job.dataset.state === "running") pollJob(job);
+    if (document.getElementById("parameters")) setupShortcuts();
   });
 })();
