@@ -186,3 +186,37 @@ async fn sessions_are_found_by_external_id() {
     let id = made["id"].as_str().unwrap();
     assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4, "the SDK requires UUIDv4");
 }
+
+#[tokio::test]
+async fn a_key_limited_to_one_project_cannot_see_another() {
+    let srv = TestServer::start().await;
+    let (pa, sa) = srv.project_and_stream("a", "s").await;
+    let (pb, _) = srv.project_and_stream("b", "s").await;
+    let key = {
+        use parallax_store::ControlStore;
+        let store = parallax_store_sqlite::SqliteStore::open(srv.dir.path()).unwrap();
+        let key = parallax_server::auth::generate_key();
+        store
+            .create_api_key(parallax_store::NewApiKey {
+                name: "only a".into(),
+                prefix: parallax_server::auth::key_prefix(&key),
+                hash: parallax_server::auth::hash_key(&key),
+                role: parallax_store::Role::Annotator,
+                projects: Some(vec![pa.parse().unwrap()]),
+            })
+            .unwrap();
+        key
+    };
+    let get = |path: String| srv.http.get(format!("{}{path}", srv.url)).header("x-api-key", &key).send();
+    assert_eq!(get(format!("/projects/{pa}")).await.unwrap().status(), StatusCode::OK);
+    let r = get(format!("/projects/{pb}")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another project's data is not found, not forbidden");
+    assert_eq!(get(format!("/projects/{pb}/log_streams")).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let listed: Value = get("/projects/all?type=gen_ai".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "listings show only the key's projects");
+    let (body, _, _) = seed_body(&sa);
+    let r = srv.http.post(format!("{}/v2/projects/{pb}/traces", srv.url)).header("x-api-key", &key).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = srv.http.post(format!("{}/projects", srv.url)).header("x-api-key", &key).json(&json!({"name": "c"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a limited key cannot create projects");
+}
