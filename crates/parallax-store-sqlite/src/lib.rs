@@ -15,6 +15,7 @@ mod control;
 mod events;
 mod functions;
 mod index;
+mod intersect;
 mod ingest;
 mod intern;
 mod query;

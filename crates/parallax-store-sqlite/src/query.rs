@@ -96,6 +96,21 @@ pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&E
     }))
 }
 
+/// The records with these (created_at, rowid) keys, in the keys' order.
+fn fetch_rows(conn: &Connection, keys: &[(i64, i64)]) -> StoreResult<Vec<(i64, StoredRecord)>> {
+    let mut st = conn
+        .prepare_cached(&format!(
+            "SELECT {RECORD_COLS} FROM records r JOIN log_streams s ON s.id = r.stream_id JOIN projects p ON p.id = s.project_id WHERE r.id = ?1"
+        ))
+        .map_err(internal)?;
+    let mut out = Vec::with_capacity(keys.len());
+    for (_, id) in keys {
+        let row = st.query_row([id], crate::read::record_row).map_err(internal)?;
+        out.push((*id, row));
+    }
+    Ok(out)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Select {
     Count,
@@ -127,6 +142,16 @@ impl SqliteStore {
         let asc = req.sort.ascending;
         let rows: Vec<(i64, StoredRecord)> = self.read_store(|conn| {
             let stream = stream_rowid(conn, req.project_id, req.log_stream_id)?;
+            if let (true, Some(filter)) = (by_time, req.filter.as_ref()) {
+                let c = Compiler::new(conn);
+                if let Some((ranges, impossible)) = crate::intersect::ranges(&c, filter).map_err(internal)? {
+                    if impossible {
+                        return Ok(Vec::new());
+                    }
+                    let keys = crate::intersect::intersect(conn, stream, root, &ranges, keyset, asc, offset, limit + 1).map_err(internal)?;
+                    return fetch_rows(conn, &keys);
+                }
+            }
             let mut c = Compiler::new(conn);
             let s = c.bind(stream);
             let rt = c.bind(root);

@@ -89,6 +89,8 @@ async fn text_queries_return_exactly_the_matching_records() {
         ("duration > 50us", expect(&|t| t.4 > 50_000)),
         ("has(metadata.experimentNumber) and (tag:t0 or tag:t6)", expect(&|t| t.1.contains(&"t0".into()) || t.1.contains(&"t6".into()))),
         ("metadata.nobody_logged_this = x", vec![]),
+        ("tag:newton and tag:t3 and metadata.field = chemistry", expect(&|t| t.1.contains(&"newton".into()) && t.1.contains(&"t3".into()) && t.2 == "chemistry")),
+        ("tag:newton and tag:nobody", vec![]),
         (r#"input ~ "QUESTION 12""#, expect(&|t| t.0.is_empty())),
     ];
     for (q, want) in cases {
