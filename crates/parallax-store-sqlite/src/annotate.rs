@@ -55,7 +55,9 @@ impl Writer {
             .map_err(internal)
     }
 
-    /// Applies ops to one record; `Err(Invalid)` when the result breaks a count limit.
+    /// Applies ops to one record; `Err(Invalid)` when the result breaks a count limit. The result
+    /// is computed and checked before anything is written, so a refused record leaves no trace
+    /// and bulk jobs need no savepoint per record (each would copy every page it touches).
     pub fn annotate_one(
         &mut self,
         project: Uuid,
@@ -70,42 +72,51 @@ impl Writer {
         let logged = t.logged.clone().unwrap_or_else(|| {
             json!({"tags": tags_to_json(&t.tags), "metadata": t.metadata.to_json().to_string()}).to_string()
         });
+        // Plan: the state before each op, and the final state.
         let (mut tags, mut metadata) = (t.tags.clone(), t.metadata.clone());
-        let mut events = Vec::with_capacity(ops.len());
-        let job = match source {
-            Source::Bulk(id) => Some(*id),
-            _ => None,
-        };
+        let mut previous = Vec::with_capacity(ops.len());
         for op in ops {
-            let previous = match op {
+            previous.push(match op {
                 AnnotationOp::AddTag(tag) | AnnotationOp::RemoveTag(tag) => {
                     Some(if tags.contains(tag) { "present" } else { "absent" }.to_owned())
                 }
                 AnnotationOp::SetMetadata(k, _) | AnnotationOp::UnsetMetadata(k) => metadata.get(k.as_str()).map(|v| v.as_str().to_owned()),
-            };
-            match op {
-                AnnotationOp::AddTag(tag) if !tags.contains(tag) => {
-                    tags.push(tag.clone());
-                    self.insert_tag_row(&t.key, tag.as_str())?;
-                }
-                AnnotationOp::RemoveTag(tag) if tags.contains(tag) => {
-                    tags.retain(|x| x != tag);
-                    self.delete_tag_row(&t.key, tag.as_str())?;
-                }
-                AnnotationOp::SetMetadata(k, v) if previous.as_deref() != Some(v.as_str()) => {
-                    if let Some(old) = &previous {
-                        self.delete_meta_row(&t.key, k.as_str(), old)?;
-                    }
-                    metadata.insert(k.clone(), v.clone());
-                    self.insert_meta_row(&t.key, k.as_str(), v.as_str())?;
-                }
-                AnnotationOp::UnsetMetadata(k) => {
-                    if let Some(old) = metadata.remove(k.as_str()) {
-                        self.delete_meta_row(&t.key, k.as_str(), old.as_str())?;
-                    }
-                }
-                _ => {}
+            });
+            crate::events::apply(op.name(), op.key(), op.value(), &mut tags, &mut metadata);
+        }
+        if tags.len() > limits.max_tags {
+            return Err(StoreError::Invalid(format!("record {record} would have {} tags; the limit is {}", tags.len(), limits.max_tags)));
+        }
+        if metadata.len() > limits.max_metadata_keys {
+            return Err(StoreError::Invalid(format!(
+                "record {record} would have {} metadata keys; the limit is {}",
+                metadata.len(),
+                limits.max_metadata_keys
+            )));
+        }
+        // Write: only the index rows whose presence changed, then the row and the events.
+        for tag in t.tags.iter().filter(|x| !tags.contains(x)) {
+            self.delete_tag_row(&t.key, tag.as_str())?;
+        }
+        for tag in tags.iter().filter(|x| !t.tags.contains(x)) {
+            self.insert_tag_row(&t.key, tag.as_str())?;
+        }
+        for (k, v) in t.metadata.iter() {
+            if metadata.get(k.as_str()) != Some(v) {
+                self.delete_meta_row(&t.key, k.as_str(), v.as_str())?;
             }
+        }
+        for (k, v) in metadata.iter() {
+            if t.metadata.get(k.as_str()) != Some(v) {
+                self.insert_meta_row(&t.key, k.as_str(), v.as_str())?;
+            }
+        }
+        let job = match source {
+            Source::Bulk(id) => Some(*id),
+            _ => None,
+        };
+        let mut events = Vec::with_capacity(ops.len());
+        for (op, previous) in ops.iter().zip(previous) {
             let event = AnnotationEvent {
                 id: Uuid::new_v4(),
                 record_id: record,
@@ -132,16 +143,6 @@ impl Writer {
                 })
                 .map_err(internal)?;
             events.push(event);
-        }
-        if tags.len() > limits.max_tags {
-            return Err(StoreError::Invalid(format!("record {record} would have {} tags; the limit is {}", tags.len(), limits.max_tags)));
-        }
-        if metadata.len() > limits.max_metadata_keys {
-            return Err(StoreError::Invalid(format!(
-                "record {record} would have {} metadata keys; the limit is {}",
-                metadata.len(),
-                limits.max_metadata_keys
-            )));
         }
         self.conn
             .prepare_cached("UPDATE records SET tags = ?2, metadata = ?3, logged = ?4 WHERE id = ?1")

@@ -73,17 +73,11 @@ impl AnnotationStore for SqliteStore {
             let mut written = 0u64;
             let mut skipped = Vec::new();
             for id in record_ids {
-                w.conn.execute_batch("SAVEPOINT rec").map_err(internal)?;
+                // annotate_one checks a record before writing anything, so a refused record
+                // needs no rollback.
                 match w.annotate_one(project_id, id, &ops, &actor, &source, &limits, None) {
-                    Ok(events) => {
-                        w.conn.execute_batch("RELEASE rec").map_err(internal)?;
-                        written += events.len() as u64;
-                    }
-                    Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => {
-                        w.conn.execute_batch("ROLLBACK TO rec; RELEASE rec").map_err(internal)?;
-                        w.interner.clear();
-                        skipped.push(id);
-                    }
+                    Ok(events) => written += events.len() as u64,
+                    Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => skipped.push(id),
                     Err(e) => return Err(e),
                 }
             }
