@@ -222,7 +222,7 @@ impl<'c> Compiler<'c> {
             }
             Field::Metric(key) => {
                 let path = self.bind(format!("$.x.metrics.\"{}\"", key.replace('"', "")));
-                format!("json_extract(r.body, {path})")
+                format!("json_extract(plx_body(r.body), {path})")
             }
             Field::Id => "plx_uuid(r.uuid)".into(),
             Field::TraceId => "plx_uuid(r.trace_uuid)".into(),
@@ -238,8 +238,8 @@ impl<'c> Compiler<'c> {
             Field::OutputTokens => "r.output_tokens".into(),
             Field::TotalTokens => "r.total_tokens".into(),
             Field::CreatedAt => "r.created_at".into(),
-            Field::Input => "json_extract(r.body, '$.i')".into(),
-            Field::Output => "json_extract(r.body, '$.o')".into(),
+            Field::Input => "json_extract(plx_body(r.body), '$.i')".into(),
+            Field::Output => "json_extract(plx_body(r.body), '$.o')".into(),
             Field::IsComplete => "r.is_complete".into(),
         })
     }

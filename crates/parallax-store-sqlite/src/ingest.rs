@@ -103,12 +103,13 @@ pub struct Prepared {
     pub record: Record,
     pub tags: String,
     pub metadata: String,
-    pub body: String,
+    /// The body as stored: text or deflated JSON (see `body.rs`).
+    pub body: rusqlite::types::Value,
 }
 
 impl Prepared {
     pub fn new(mut record: Record) -> Prepared {
-        let body = body_json(&record);
+        let body = crate::body::encode(body_json(&record));
         record.input = Value::Null;
         record.output = Value::Null;
         record.extra = serde_json::Map::new();
@@ -284,7 +285,7 @@ impl Writer {
 
     /// Writes the full state of `r` (as logged) into row `rowid` and indexes it. Effective tags and
     /// metadata are the logged ones with the record's review events replayed on top.
-    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record, body: &str) -> StoreResult<()> {
+    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record, body: &rusqlite::types::Value) -> StoreResult<()> {
         let mut effective = r.clone();
         let had_events = crate::events::replay(&self.conn, rowid, &mut effective.tags, &mut effective.metadata)?;
         let logged = had_events.then(|| {
@@ -427,7 +428,7 @@ impl Writer {
         if let Some(c) = patch.is_complete {
             r.is_complete = c;
         }
-        let body = body_json(&r);
+        let body = crate::body::encode(body_json(&r));
         self.rewrite(rowid, stream_id, &r, &body)
     }
 

@@ -23,7 +23,9 @@ pub fn record_row(r: &Row) -> rusqlite::Result<StoredRecord> {
 
 /// Reads [`RECORD_COLS`] starting at column `at`, for queries that select other columns first.
 pub fn record_row_at(r: &Row, at: usize) -> rusqlite::Result<StoredRecord> {
-    let body: Value = serde_json::from_str(&r.get::<_, String>(at + 17)?).unwrap_or_default();
+    let body: Value = crate::body::decode(r.get_ref(at + 17)?)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
     let mut record = Record::new(
         uuid_of(r.get(at)?),
         RecordType::from_code(r.get(at + 1)?),

@@ -19,6 +19,7 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Store>) {
     quarantine_is_listed(&*fresh());
     api_keys_by_hash_and_revoke(&*fresh());
     sessions_by_external_id(&*fresh());
+    long_bodies_read_back_and_filter(&*fresh());
     annotations_with_history_and_undo(&*fresh());
     bulk_annotation_and_job_undo(&*fresh());
 }
@@ -331,4 +332,17 @@ pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
     assert_eq!(undone, 20);
     assert_eq!(count("tag:label_mismatch or tag:reviewed"), 0, "undoing the job restores every record");
     assert_eq!(count("tag:even"), 15, "untouched tags stay");
+}
+
+pub fn long_bodies_read_back_and_filter(store: &dyn Store) {
+    let (p, s) = setup(store);
+    let long = format!("{} the needle {}", "Newton's first law. ".repeat(100), "Inertia. ".repeat(100));
+    let mut trace = seed_trace();
+    trace["input"] = json!(long);
+    store.ingest(batch(p, s, &[trace])).unwrap();
+    let r = store.record(p, TRACE.parse().unwrap()).unwrap().unwrap().record;
+    assert_eq!(r.input, json!(long), "a long body is stored exactly");
+    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
+    assert_eq!(count(r#"input ~ "THE NEEDLE""#), 1, "filters see inside long bodies");
+    assert_eq!(count(r#"input ~ "haystack""#), 0);
 }
