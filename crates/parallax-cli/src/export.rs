@@ -63,22 +63,31 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         let (project, stream) = remote.existing(&args.stream).await?;
         let base = json!({"log_stream_id": stream.id, "root": args.root, "q": args.query});
         let count_path = format!("/api/v1/projects/{}/count", project.id);
-        let total = remote.post(&count_path, &base).await.map_err(|e| e.for_query(&args.query))?["count"].as_u64();
+        let total = remote
+            .post(&count_path, &base)
+            .await
+            .map_err(|e| e.for_query(&args.query))?["count"]
+            .as_u64();
         let mut body = base.clone();
         body["format"] = json!(match args.format {
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::Csv => "csv",
         });
         let export_path = format!("/api/v1/projects/{}/export", project.id);
-        let resp = remote.post_response(&export_path, &body).await.map_err(|e| e.for_query(&args.query))?;
+        let resp = remote
+            .post_response(&export_path, &body)
+            .await
+            .map_err(|e| e.for_query(&args.query))?;
 
         let mut out: Box<dyn Write> = match &args.output {
             Some(path) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
             )),
             None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
         };
-        let with_spans = args.format == ExportFormat::Jsonl && args.root == "trace" && !args.traces_only;
+        let with_spans =
+            args.format == ExportFormat::Jsonl && args.root == "trace" && !args.traces_only;
         let mut progress = Progress::new("exporting", total);
         let mut counts = Counts::default();
         let mut body_stream = resp.bytes_stream();
@@ -96,29 +105,55 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
                 if with_spans {
                     traces.push(line);
                     if traces.len() >= TREE_BATCH {
-                        write_trees(&remote, project.id, std::mem::take(&mut traces), &mut out, &mut counts).await?;
+                        write_trees(
+                            &remote,
+                            project.id,
+                            std::mem::take(&mut traces),
+                            &mut out,
+                            &mut counts,
+                        )
+                        .await?;
                     }
                 } else {
                     write_line(&mut out, &line, &mut counts)?;
                 }
-                progress.set(data_lines(&counts, args.format), &format!("{} written", bytes(counts.bytes)));
+                progress.set(
+                    data_lines(&counts, args.format),
+                    &format!("{} written", bytes(counts.bytes)),
+                );
             }
         }
         if !pending.is_empty() {
             let line = String::from_utf8_lossy(&pending).trim_end().to_owned();
-            if with_spans { traces.push(line) } else { write_line(&mut out, &line, &mut counts)? }
+            if with_spans {
+                traces.push(line)
+            } else {
+                write_line(&mut out, &line, &mut counts)?
+            }
         }
         write_trees(&remote, project.id, traces, &mut out, &mut counts).await?;
         out.flush().context("cannot write the export")?;
-        progress.finish(data_lines(&counts, args.format), &format!("{} written", bytes(counts.bytes)));
+        progress.finish(
+            data_lines(&counts, args.format),
+            &format!("{} written", bytes(counts.bytes)),
+        );
         let rows = data_lines(&counts, args.format);
         let what = match args.format {
             ExportFormat::Csv => format!("{rows} rows"),
-            ExportFormat::Jsonl if with_spans => format!("{rows} traces and {} spans", counts.spans),
+            ExportFormat::Jsonl if with_spans => {
+                format!("{rows} traces and {} spans", counts.spans)
+            }
             ExportFormat::Jsonl => format!("{rows} records"),
         };
-        let to = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "stdout".into());
-        eprintln!("exported {what} from {}/{} to {to}", project.name, stream.name);
+        let to = args
+            .output
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "stdout".into());
+        eprintln!(
+            "exported {what} from {}/{} to {to}",
+            project.name, stream.name
+        );
         Ok(())
     })
 }
@@ -139,17 +174,31 @@ fn write_line(out: &mut dyn Write, line: &str, counts: &mut Counts) -> anyhow::R
 }
 
 /// Writes each trace line followed by the spans of its tree, depth first.
-async fn write_trees(remote: &Remote, project: Uuid, traces: Vec<String>, out: &mut dyn Write, counts: &mut Counts) -> anyhow::Result<()> {
+async fn write_trees(
+    remote: &Remote,
+    project: Uuid,
+    traces: Vec<String>,
+    out: &mut dyn Write,
+    counts: &mut Counts,
+) -> anyhow::Result<()> {
     let fetches = traces.iter().map(|line| {
-        let id = serde_json::from_str::<Value>(line).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
+        let id = serde_json::from_str::<Value>(line)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_owned));
         async move {
             match id {
-                Some(id) => remote.get(&format!("/api/v1/projects/{project}/traces/{id}"), &[]).await.map(Some),
+                Some(id) => remote
+                    .get(&format!("/api/v1/projects/{project}/traces/{id}"), &[])
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         }
     });
-    let trees: Vec<_> = stream::iter(fetches).buffered(TREE_CONCURRENCY).collect().await;
+    let trees: Vec<_> = stream::iter(fetches)
+        .buffered(TREE_CONCURRENCY)
+        .collect()
+        .await;
     for (line, tree) in traces.iter().zip(trees) {
         write_line(out, line, counts)?;
         let mut spans = Vec::new();

@@ -83,7 +83,8 @@ fn progress_path(file: &Path) -> PathBuf {
 /// Written to a temporary file and renamed, so a crash never leaves half a progress file.
 fn save(path: &Path, state: &Resume) -> anyhow::Result<()> {
     let tmp = path.with_extension("parallax-import.tmp");
-    std::fs::write(&tmp, state.to_json().to_string()).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::write(&tmp, state.to_json().to_string())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -100,16 +101,28 @@ struct Batch {
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     block_on(async move {
         let remote = Remote::new(&args.remote)?;
-        let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))?;
         let size = file.metadata()?.len();
         let (project, stream, created) = remote.existing_or_created(&args.stream).await?;
         if created {
-            eprintln!("created log stream {:?} in project {:?}", stream.name, project.name);
+            eprintln!(
+                "created log stream {:?} in project {:?}",
+                stream.name, project.name
+            );
         }
         let marker = progress_path(&args.file);
-        let mut state = Resume { project_id: project.id, log_stream_id: stream.id, ..Resume::default() };
+        let mut state = Resume {
+            project_id: project.id,
+            log_stream_id: stream.id,
+            ..Resume::default()
+        };
         if !args.restart {
-            if let Some(saved) = std::fs::read_to_string(&marker).ok().and_then(|t| serde_json::from_str(&t).ok()).and_then(|v| Resume::from_json(&v)) {
+            if let Some(saved) = std::fs::read_to_string(&marker)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .and_then(|v| Resume::from_json(&v))
+            {
                 if (saved.project_id, saved.log_stream_id) != (project.id, stream.id) {
                     bail!(
                         "{} belongs to an import into another log stream ({} of project {}); pass --restart to start over",
@@ -117,9 +130,18 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
                     );
                 }
                 if saved.offset > size {
-                    bail!("{} says {} bytes were imported but the file has {size}; pass --restart", marker.display(), saved.offset);
+                    bail!(
+                        "{} says {} bytes were imported but the file has {size}; pass --restart",
+                        marker.display(),
+                        saved.offset
+                    );
                 }
-                eprintln!("resuming {} at line {} ({} already imported); --restart starts over", args.file.display(), saved.line + 1, bytes(saved.offset));
+                eprintln!(
+                    "resuming {} at line {} ({} already imported); --restart starts over",
+                    args.file.display(),
+                    saved.line + 1,
+                    bytes(saved.offset)
+                );
                 state = saved;
             }
         }
@@ -127,7 +149,11 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         reader.seek(SeekFrom::Start(state.offset))?;
         let path = format!("/api/v1/projects/{}/records", project.id);
         let mut progress = Progress::new("importing", Some(size));
-        let mut batch = Batch { end_offset: state.offset, end_line: state.line, ..Batch::default() };
+        let mut batch = Batch {
+            end_offset: state.offset,
+            end_line: state.line,
+            ..Batch::default()
+        };
         let mut quarantine_notes: Vec<String> = Vec::new();
         let mut remapped = 0u64;
         let mut buf = Vec::new();
@@ -143,7 +169,18 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
                 let record: Value = match serde_json::from_str(text.trim()) {
                     Ok(v @ Value::Object(_)) => v,
                     Ok(_) | Err(_) => {
-                        send(&remote, &path, stream.id, &mut batch, &mut state, &marker, &mut quarantine_notes, &mut remapped, &args.file).await?;
+                        send(
+                            &remote,
+                            &path,
+                            stream.id,
+                            &mut batch,
+                            &mut state,
+                            &marker,
+                            &mut quarantine_notes,
+                            &mut remapped,
+                            &args.file,
+                        )
+                        .await?;
                         bail!(
                             "{} line {line_no}: not a JSON record object; fix the line and run the same command again to resume from it",
                             args.file.display()
@@ -157,11 +194,33 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             batch.end_offset += n as u64;
             batch.end_line = line_no;
             if batch.records.len() >= args.batch_size.max(1) || batch.bytes >= MAX_BATCH_BYTES {
-                send(&remote, &path, stream.id, &mut batch, &mut state, &marker, &mut quarantine_notes, &mut remapped, &args.file).await?;
+                send(
+                    &remote,
+                    &path,
+                    stream.id,
+                    &mut batch,
+                    &mut state,
+                    &marker,
+                    &mut quarantine_notes,
+                    &mut remapped,
+                    &args.file,
+                )
+                .await?;
                 progress.set(state.offset, &summary_note(&state));
             }
         }
-        send(&remote, &path, stream.id, &mut batch, &mut state, &marker, &mut quarantine_notes, &mut remapped, &args.file).await?;
+        send(
+            &remote,
+            &path,
+            stream.id,
+            &mut batch,
+            &mut state,
+            &marker,
+            &mut quarantine_notes,
+            &mut remapped,
+            &args.file,
+        )
+        .await?;
         progress.finish(state.offset, &summary_note(&state));
         let _ = std::fs::remove_file(&marker);
         eprintln!(
@@ -182,7 +241,10 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn summary_note(s: &Resume) -> String {
-    format!("{} written, {} duplicates, {} quarantined", s.written, s.existing, s.quarantined)
+    format!(
+        "{} written, {} duplicates, {} quarantined",
+        s.written, s.existing, s.quarantined
+    )
 }
 
 /// Sends the batch (if any), then records the new offset: only acknowledged records count.
@@ -200,7 +262,10 @@ async fn send(
 ) -> anyhow::Result<()> {
     if !batch.records.is_empty() {
         let body = json!({"log_stream_id": stream, "records": batch.records});
-        let reply = remote.post_retrying(path, &body, RETRIES).await.map_err(|e| locate(e, &batch.lines, file))?;
+        let reply = remote
+            .post_retrying(path, &body, RETRIES)
+            .await
+            .map_err(|e| locate(e, &batch.lines, file))?;
         let stored = reply["stored"].as_u64().unwrap_or(0);
         let existing = reply["existing"].as_u64().unwrap_or(0);
         state.written += stored.saturating_sub(existing);
@@ -214,7 +279,12 @@ async fn send(
                 .flatten()
                 .map(|v| v["message"].as_str().unwrap_or_default().to_owned())
                 .collect();
-            notes.push(format!("{} ({}): {}", q["id"].as_str().unwrap_or("?"), line_of(q["path"].as_str().unwrap_or(""), &batch.lines, file), violations.join("; ")));
+            notes.push(format!(
+                "{} ({}): {}",
+                q["id"].as_str().unwrap_or("?"),
+                line_of(q["path"].as_str().unwrap_or(""), &batch.lines, file),
+                violations.join("; ")
+            ));
         }
     }
     state.offset = batch.end_offset;
@@ -228,7 +298,10 @@ async fn send(
 
 /// `records[12].spans[0]` → `FILE line 57`, for messages about one record of a batch.
 fn line_of(path: &str, lines: &[u64], file: &Path) -> String {
-    let index = path.strip_prefix("records[").and_then(|r| r.split(']').next()).and_then(|i| i.parse::<usize>().ok());
+    let index = path
+        .strip_prefix("records[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|i| i.parse::<usize>().ok());
     match index.and_then(|i| lines.get(i)) {
         Some(line) => format!("{} line {line}", file.display()),
         None => path.to_owned(),
@@ -238,7 +311,11 @@ fn line_of(path: &str, lines: &[u64], file: &Path) -> String {
 /// A 422 names the record by its place in the batch; say which line of the file it is.
 fn locate(e: RemoteError, lines: &[u64], file: &Path) -> anyhow::Error {
     match e {
-        RemoteError::Http { status: 422, detail, .. } if detail.starts_with("records[") => {
+        RemoteError::Http {
+            status: 422,
+            detail,
+            ..
+        } if detail.starts_with("records[") => {
             let (at, why) = detail.split_once(": ").unwrap_or((&detail, ""));
             anyhow::anyhow!(
                 "{}: {at}: {why}; fix the line and run the same command again to resume from this batch",

@@ -11,11 +11,18 @@ use std::path::PathBuf;
 use uuid::Uuid;
 
 #[derive(Args)]
-#[command(after_help = "With --url or PARALLAX_URL the keys are managed over HTTP (needs an unlimited admin key in \
---api-key / PARALLAX_API_KEY); otherwise directly in --data-dir.")]
+#[command(
+    after_help = "With --url or PARALLAX_URL the keys are managed over HTTP (needs an unlimited admin key in \
+--api-key / PARALLAX_API_KEY); otherwise directly in --data-dir."
+)]
 pub struct KeysArgs {
     /// The server's data directory.
-    #[arg(long, env = "PARALLAX_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "PARALLAX_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// Manage the keys of the server at this URL over HTTP instead of in --data-dir.
     #[arg(long, env = "PARALLAX_URL", global = true)]
@@ -54,8 +61,14 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
     let store = SqliteStore::open(&args.data_dir)
         .with_context(|| format!("cannot open the data directory {}", args.data_dir.display()))?;
     match args.action {
-        Action::Create { name, role, projects } => {
-            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}; use admin, annotator or viewer"))?;
+        Action::Create {
+            name,
+            role,
+            projects,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}; use admin, annotator or viewer")
+            })?;
             let scope = if projects.is_empty() {
                 None
             } else {
@@ -80,14 +93,32 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
                 role,
                 projects: scope,
             })?;
-            eprintln!("created key {} ({}); it is shown only this once:", made.id, made.role.as_str());
+            eprintln!(
+                "created key {} ({}); it is shown only this once:",
+                made.id,
+                made.role.as_str()
+            );
             println!("{key}");
         }
         Action::List => {
-            println!("{:<36}  {:<12}  {:<9}  {:<8}  name", "id", "prefix", "role", "state");
+            println!(
+                "{:<36}  {:<12}  {:<9}  {:<8}  name",
+                "id", "prefix", "role", "state"
+            );
             for k in store.api_keys()? {
-                let state = if k.revoked_at.is_some() { "revoked" } else { "live" };
-                println!("{:<36}  {:<12}  {:<9}  {:<8}  {}", k.id, k.prefix, k.role.as_str(), state, k.name);
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!(
+                    "{:<36}  {:<12}  {:<9}  {:<8}  {}",
+                    k.id,
+                    k.prefix,
+                    k.role.as_str(),
+                    state,
+                    k.name
+                );
             }
         }
         Action::Revoke { id_or_prefix } => {
@@ -105,11 +136,17 @@ fn over_http(url: &str, api_key: Option<&str>, action: Action) -> anyhow::Result
     crate::remote::block_on(async move {
         let remote = crate::remote::Remote::with(url, api_key)?;
         match action {
-            Action::Create { name, role, projects } => {
+            Action::Create {
+                name,
+                role,
+                projects,
+            } => {
                 let scope = (!projects.is_empty()).then_some(projects);
                 let body = serde_json::json!({"name": name, "role": role, "projects": scope});
                 let made = remote.post("/api/v1/keys", &body).await?;
-                let key = made["key"].as_str().context("the server answered without a key")?;
+                let key = made["key"]
+                    .as_str()
+                    .context("the server answered without a key")?;
                 eprintln!(
                     "created key {} ({}); it is shown only this once:",
                     made["id"].as_str().unwrap_or("?"),
@@ -119,14 +156,29 @@ fn over_http(url: &str, api_key: Option<&str>, action: Action) -> anyhow::Result
             }
             Action::List => {
                 let all = remote.get("/api/v1/keys", &[]).await?;
-                println!("{:<36}  {:<12}  {:<9}  {:<8}  name", "id", "prefix", "role", "state");
+                println!(
+                    "{:<36}  {:<12}  {:<9}  {:<8}  name",
+                    "id", "prefix", "role", "state"
+                );
                 for k in all["keys"].as_array().into_iter().flatten() {
                     let f = |name: &str| k[name].as_str().unwrap_or("").to_owned();
-                    println!("{:<36}  {:<12}  {:<9}  {:<8}  {}", f("id"), f("prefix"), f("role"), f("state"), f("name"));
+                    println!(
+                        "{:<36}  {:<12}  {:<9}  {:<8}  {}",
+                        f("id"),
+                        f("prefix"),
+                        f("role"),
+                        f("state"),
+                        f("name")
+                    );
                 }
             }
             Action::Revoke { id_or_prefix } => {
-                remote.post(&format!("/api/v1/keys/{id_or_prefix}/revoke"), &serde_json::json!({})).await?;
+                remote
+                    .post(
+                        &format!("/api/v1/keys/{id_or_prefix}/revoke"),
+                        &serde_json::json!({}),
+                    )
+                    .await?;
                 eprintln!("revoked");
             }
         }

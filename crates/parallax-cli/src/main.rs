@@ -1,9 +1,9 @@
 //! The `parallax` command. `main` only parses the command line and dispatches.
 
 mod bench;
-mod keys;
 mod export;
 mod import;
+mod keys;
 mod projects;
 mod query;
 mod remote;
@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "parallax", version, about = "A self-hosted home for the logs of LLM applications")]
+#[command(
+    name = "parallax",
+    version,
+    about = "A self-hosted home for the logs of LLM applications"
+)]
 #[command(after_help = remote::EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
@@ -49,13 +53,16 @@ pub const EXIT_FAILURE: u8 = 1;
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PARALLAX_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("PARALLAX_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(config) => runtime().and_then(|rt| rt.block_on(parallax_server::run(config))),
+        Command::Serve(config) => {
+            runtime().and_then(|rt| rt.block_on(parallax_server::run(config)))
+        }
         Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Query(args) => query::run(args),
@@ -77,5 +84,7 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

@@ -40,9 +40,27 @@ fn print(items: &[Value], fields: &[(&str, &str)], format: OutFormat) -> anyhow:
     match format {
         OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(items)?)?,
         OutFormat::Csv => {
-            writeln!(out, "{}", csv_line(&fields.iter().map(|(f, _)| f.to_string()).collect::<Vec<_>>()))?;
+            writeln!(
+                out,
+                "{}",
+                csv_line(
+                    &fields
+                        .iter()
+                        .map(|(f, _)| f.to_string())
+                        .collect::<Vec<_>>()
+                )
+            )?;
             for item in items {
-                writeln!(out, "{}", csv_line(&fields.iter().map(|(f, _)| text(&item[*f])).collect::<Vec<_>>()))?;
+                writeln!(
+                    out,
+                    "{}",
+                    csv_line(
+                        &fields
+                            .iter()
+                            .map(|(f, _)| text(&item[*f]))
+                            .collect::<Vec<_>>()
+                    )
+                )?;
             }
         }
         OutFormat::Table => {
@@ -61,7 +79,11 @@ pub fn projects(args: ProjectsArgs) -> anyhow::Result<()> {
         let remote = Remote::new(&args.remote)?;
         let all = remote.get("/projects/all", &[]).await?;
         let items = all.as_array().cloned().unwrap_or_default();
-        print(&items, &[("id", "id"), ("name", "name"), ("created_at", "created")], args.format)
+        print(
+            &items,
+            &[("id", "id"), ("name", "name"), ("created_at", "created")],
+            args.format,
+        )
     })
 }
 
@@ -69,11 +91,23 @@ pub fn log_streams(args: LogStreamsArgs) -> anyhow::Result<()> {
     block_on(async move {
         let remote = Remote::new(&args.remote)?;
         let project = remote.find_project(&args.project).await?.ok_or_else(|| {
-            anyhow::anyhow!("no project {:?} on {}: list them with `parallax projects`", args.project, remote.base)
+            anyhow::anyhow!(
+                "no project {:?} on {}: list them with `parallax projects`",
+                args.project,
+                remote.base
+            )
         })?;
-        let all = remote.get(&format!("/projects/{}/log_streams", project.id), &[]).await?;
+        let all = remote
+            .get(&format!("/projects/{}/log_streams", project.id), &[])
+            .await?;
         let items = all.as_array().cloned().unwrap_or_default();
-        let fields = [("id", "id"), ("name", "name"), ("num_traces", "traces"), ("num_spans", "spans"), ("created_at", "created")];
+        let fields = [
+            ("id", "id"),
+            ("name", "name"),
+            ("num_traces", "traces"),
+            ("num_spans", "spans"),
+            ("created_at", "created"),
+        ];
         print(&items, &fields, args.format)
     })
 }

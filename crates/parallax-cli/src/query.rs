@@ -48,7 +48,10 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
             Some(by) => {
                 let body = json!({"log_stream_id": stream.id, "root": args.root, "q": args.query, "group_by": by, "top": args.limit});
                 let path = format!("/api/v1/projects/{}/aggregate", project.id);
-                let reply = remote.post(&path, &body).await.map_err(|e| e.for_query(&args.query))?;
+                let reply = remote
+                    .post(&path, &body)
+                    .await
+                    .map_err(|e| e.for_query(&args.query))?;
                 print_groups(&reply, by, args.format, &mut out)?;
             }
             None => {
@@ -61,14 +64,22 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
 }
 
 /// Pages through the search until `limit` records or the end.
-async fn search(remote: &Remote, pid: uuid::Uuid, sid: uuid::Uuid, args: &QueryArgs) -> anyhow::Result<Vec<Value>> {
+async fn search(
+    remote: &Remote,
+    pid: uuid::Uuid,
+    sid: uuid::Uuid,
+    args: &QueryArgs,
+) -> anyhow::Result<Vec<Value>> {
     let path = format!("/api/v1/projects/{pid}/search");
     let mut records = Vec::new();
     let mut cursor: Option<String> = None;
     while records.len() < args.limit {
         let want = (args.limit - records.len()).min(1000);
         let body = json!({"log_stream_id": sid, "root": args.root, "q": args.query, "limit": want, "cursor": cursor});
-        let reply = remote.post(&path, &body).await.map_err(|e| e.for_query(&args.query))?;
+        let reply = remote
+            .post(&path, &body)
+            .await
+            .map_err(|e| e.for_query(&args.query))?;
         let page = reply["records"].as_array().cloned().unwrap_or_default();
         let empty = page.is_empty();
         records.extend(page);
@@ -105,7 +116,10 @@ fn text(v: &Value) -> String {
 }
 
 fn tags(r: &Value) -> String {
-    r["tags"].as_array().map(|a| a.iter().map(text).collect::<Vec<_>>().join(",")).unwrap_or_default()
+    r["tags"]
+        .as_array()
+        .map(|a| a.iter().map(text).collect::<Vec<_>>().join(","))
+        .unwrap_or_default()
 }
 
 /// `2026-12-03T16:25:18.921579Z` as `2026-12-03 16:25:18`.
@@ -119,13 +133,34 @@ fn print_records(records: &[Value], format: OutFormat, out: &mut impl Write) -> 
     match format {
         OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(records)?)?,
         OutFormat::Csv => {
-            let mut head: Vec<String> = ["created_at", "id", "trace_id", "parent_id", "name", "type", "status_code", "duration_ns", "tags"]
-                .map(String::from)
-                .into();
+            let mut head: Vec<String> = [
+                "created_at",
+                "id",
+                "trace_id",
+                "parent_id",
+                "name",
+                "type",
+                "status_code",
+                "duration_ns",
+                "tags",
+            ]
+            .map(String::from)
+            .into();
             head.extend(keys.iter().map(|k| format!("metadata.{k}")));
             writeln!(out, "{}", csv_line(&head))?;
             for r in records {
-                let mut row: Vec<String> = ["created_at", "id", "trace_id", "parent_id", "name", "type", "status_code"].iter().map(|f| text(&r[*f])).collect();
+                let mut row: Vec<String> = [
+                    "created_at",
+                    "id",
+                    "trace_id",
+                    "parent_id",
+                    "name",
+                    "type",
+                    "status_code",
+                ]
+                .iter()
+                .map(|f| text(&r[*f]))
+                .collect();
                 row.push(text(&r["metrics"]["duration_ns"]));
                 row.push(tags(r));
                 row.extend(keys.iter().map(|k| text(&r["user_metadata"][k.as_str()])));
@@ -137,7 +172,10 @@ fn print_records(records: &[Value], format: OutFormat, out: &mut impl Write) -> 
                 eprintln!("no records match");
                 return Ok(());
             }
-            let mut head: Vec<String> = ["time", "id", "name", "type", "status", "duration", "tags"].map(String::from).into();
+            let mut head: Vec<String> =
+                ["time", "id", "name", "type", "status", "duration", "tags"]
+                    .map(String::from)
+                    .into();
             head.extend(keys.iter().cloned());
             let mut table = Table::new(head);
             for r in records {
@@ -148,34 +186,80 @@ fn print_records(records: &[Value], format: OutFormat, out: &mut impl Write) -> 
                     text(&r["name"]),
                     text(&r["type"]),
                     text(&r["status_code"]),
-                    r["metrics"]["duration_ns"].as_i64().map(duration_ns).unwrap_or_default(),
+                    r["metrics"]["duration_ns"]
+                        .as_i64()
+                        .map(duration_ns)
+                        .unwrap_or_default(),
                     tags(r),
                 ];
                 row.extend(keys.iter().map(|k| text(&r["user_metadata"][k.as_str()])));
                 table.row(row);
             }
             table.print(out)?;
-            eprintln!("{} record{}", records.len(), if records.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "{} record{}",
+                records.len(),
+                if records.len() == 1 { "" } else { "s" }
+            );
         }
     }
     Ok(())
 }
 
-fn print_groups(reply: &Value, by: &str, format: OutFormat, out: &mut impl Write) -> anyhow::Result<()> {
+fn print_groups(
+    reply: &Value,
+    by: &str,
+    format: OutFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let mut groups: Vec<Value> = reply["groups"].as_array().cloned().unwrap_or_default();
     if let Some(other) = reply.get("other").filter(|o| !o.is_null()) {
         let mut other = other.clone();
         other["key"] = json!("(other)");
         groups.push(other);
     }
-    let key = |g: &Value| if g["key"].is_null() { "(none)".to_owned() } else { text(&g["key"]) };
-    let latency = |g: &Value, p: &str| g["latency_ns"][p].as_i64().map(duration_ns).unwrap_or_default();
+    let key = |g: &Value| {
+        if g["key"].is_null() {
+            "(none)".to_owned()
+        } else {
+            text(&g["key"])
+        }
+    };
+    let latency = |g: &Value, p: &str| {
+        g["latency_ns"][p]
+            .as_i64()
+            .map(duration_ns)
+            .unwrap_or_default()
+    };
     match format {
         OutFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(reply)?)?,
         OutFormat::Csv => {
-            writeln!(out, "{}", csv_line(&[by, "count", "errors", "error_rate", "p50_ns", "p95_ns", "tokens"].map(String::from)))?;
+            writeln!(
+                out,
+                "{}",
+                csv_line(
+                    &[
+                        by,
+                        "count",
+                        "errors",
+                        "error_rate",
+                        "p50_ns",
+                        "p95_ns",
+                        "tokens"
+                    ]
+                    .map(String::from)
+                )
+            )?;
             for g in &groups {
-                let row = [key(g), text(&g["count"]), text(&g["errors"]), text(&g["error_rate"]), text(&g["latency_ns"]["p50"]), text(&g["latency_ns"]["p95"]), text(&g["tokens"]["total"])];
+                let row = [
+                    key(g),
+                    text(&g["count"]),
+                    text(&g["errors"]),
+                    text(&g["error_rate"]),
+                    text(&g["latency_ns"]["p50"]),
+                    text(&g["latency_ns"]["p95"]),
+                    text(&g["tokens"]["total"]),
+                ];
                 writeln!(out, "{}", csv_line(&row))?;
             }
         }
@@ -183,7 +267,14 @@ fn print_groups(reply: &Value, by: &str, format: OutFormat, out: &mut impl Write
             let mut table = Table::new([by, "count", "error rate", "p50", "p95", "tokens"]);
             for g in &groups {
                 let rate = g["error_rate"].as_f64().unwrap_or(0.0) * 100.0;
-                table.row(vec![key(g), text(&g["count"]), format!("{rate:.1}%"), latency(g, "p50"), latency(g, "p95"), text(&g["tokens"]["total"])]);
+                table.row(vec![
+                    key(g),
+                    text(&g["count"]),
+                    format!("{rate:.1}%"),
+                    latency(g, "p50"),
+                    latency(g, "p95"),
+                    text(&g["tokens"]["total"]),
+                ]);
             }
             table.print(out)?;
         }

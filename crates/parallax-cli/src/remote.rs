@@ -11,7 +11,8 @@ use uuid::Uuid;
 pub const EXIT_QUERY: u8 = 3;
 
 /// Printed under `--help`.
-pub const EXIT_CODES: &str = "Exit codes: 0 success, 1 server or runtime error, 2 usage error, 3 query error.";
+pub const EXIT_CODES: &str =
+    "Exit codes: 0 success, 1 server or runtime error, 2 usage error, 3 query error.";
 
 #[derive(Args, Clone, Debug)]
 pub struct RemoteArgs {
@@ -29,13 +30,20 @@ pub struct StreamArgs {
     #[arg(long, short = 'p', env = "PARALLAX_PROJECT", default_value = "default")]
     pub project: String,
     /// Log stream name or id.
-    #[arg(long, short = 's', env = "PARALLAX_LOG_STREAM", default_value = "default")]
+    #[arg(
+        long,
+        short = 's',
+        env = "PARALLAX_LOG_STREAM",
+        default_value = "default"
+    )]
     pub log_stream: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    #[error("cannot reach {url}: is `parallax serve` running? set --url or PARALLAX_URL ({cause})")]
+    #[error(
+        "cannot reach {url}: is `parallax serve` running? set --url or PARALLAX_URL ({cause})"
+    )]
     Unreachable { url: String, cause: String },
     #[error("no API key: pass --api-key or set PARALLAX_API_KEY (the server prints an admin key on first start)")]
     NoKey,
@@ -44,9 +52,17 @@ pub enum RemoteError {
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("bad query: {message}\n    {query}\n    {caret}^")]
-    Query { message: String, query: String, caret: String },
+    Query {
+        message: String,
+        query: String,
+        caret: String,
+    },
     #[error("{what}: HTTP {status}: {detail}")]
-    Http { what: String, status: u16, detail: String },
+    Http {
+        what: String,
+        status: u16,
+        detail: String,
+    },
 }
 
 impl RemoteError {
@@ -62,16 +78,33 @@ impl RemoteError {
     /// Turns the server's 400 on a text query (`q: at 14: expected …`) into a message with a
     /// caret under the offending character.
     pub fn for_query(self, query: &str) -> RemoteError {
-        let RemoteError::Http { status: 400, detail, .. } = &self else { return self };
-        let Some(rest) = detail.strip_prefix("q: at ") else { return self };
-        let Some((offset, message)) = rest.split_once(": ") else { return self };
-        let Ok(offset) = offset.parse::<usize>() else { return self };
+        let RemoteError::Http {
+            status: 400,
+            detail,
+            ..
+        } = &self
+        else {
+            return self;
+        };
+        let Some(rest) = detail.strip_prefix("q: at ") else {
+            return self;
+        };
+        let Some((offset, message)) = rest.split_once(": ") else {
+            return self;
+        };
+        let Ok(offset) = offset.parse::<usize>() else {
+            return self;
+        };
         let mut end = offset.min(query.len());
         while !query.is_char_boundary(end) {
             end -= 1;
         }
         let caret = " ".repeat(query[..end].chars().count());
-        RemoteError::Query { message: message.to_owned(), query: query.to_owned(), caret }
+        RemoteError::Query {
+            message: message.to_owned(),
+            query: query.to_owned(),
+            caret,
+        }
     }
 }
 
@@ -92,7 +125,10 @@ pub struct Named {
 impl Named {
     fn from_json(v: &Value) -> Option<Named> {
         let id = Uuid::parse_str(v["id"].as_str()?).ok()?;
-        Some(Named { id, name: v["name"].as_str().unwrap_or_default().to_owned() })
+        Some(Named {
+            id,
+            name: v["name"].as_str().unwrap_or_default().to_owned(),
+        })
     }
 }
 
@@ -108,12 +144,21 @@ impl Remote {
     }
 
     pub fn with(url: &str, key: Option<&str>) -> Result<Remote, RemoteError> {
-        let key = key.filter(|k| !k.trim().is_empty()).ok_or(RemoteError::NoKey)?;
+        let key = key
+            .filter(|k| !k.trim().is_empty())
+            .ok_or(RemoteError::NoKey)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .map_err(|e| RemoteError::Unreachable { url: url.to_owned(), cause: e.to_string() })?;
-        Ok(Remote { http, base: url.trim_end_matches('/').to_owned(), key: key.trim().to_owned() })
+            .map_err(|e| RemoteError::Unreachable {
+                url: url.to_owned(),
+                cause: e.to_string(),
+            })?;
+        Ok(Remote {
+            http,
+            base: url.trim_end_matches('/').to_owned(),
+            key: key.trim().to_owned(),
+        })
     }
 
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, RemoteError> {
@@ -126,13 +171,22 @@ impl Remote {
     }
 
     /// Posts and returns the response unread, for streamed answers.
-    pub async fn post_response(&self, path: &str, body: &Value) -> Result<reqwest::Response, RemoteError> {
+    pub async fn post_response(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<reqwest::Response, RemoteError> {
         let req = self.http.post(format!("{}{path}", self.base)).json(body);
         self.send(req, &format!("POST {path}")).await
     }
 
     /// Like `post`, retrying transient failures with exponential backoff (0.5 s, 1 s, 2 s, …).
-    pub async fn post_retrying(&self, path: &str, body: &Value, retries: u32) -> Result<Value, RemoteError> {
+    pub async fn post_retrying(
+        &self,
+        path: &str,
+        body: &Value,
+        retries: u32,
+    ) -> Result<Value, RemoteError> {
         let mut attempt = 0;
         loop {
             match self.post(path, body).await {
@@ -145,11 +199,19 @@ impl Remote {
         }
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder, what: &str) -> Result<reqwest::Response, RemoteError> {
-        let resp = req.header("X-API-Key", &self.key).send().await.map_err(|e| RemoteError::Unreachable {
-            url: self.base.clone(),
-            cause: innermost(&e),
-        })?;
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<reqwest::Response, RemoteError> {
+        let resp = req
+            .header("X-API-Key", &self.key)
+            .send()
+            .await
+            .map_err(|e| RemoteError::Unreachable {
+                url: self.base.clone(),
+                cause: innermost(&e),
+            })?;
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(resp);
@@ -162,7 +224,11 @@ impl Remote {
         Err(match status {
             401 => RemoteError::Unauthorized(detail),
             403 => RemoteError::Forbidden(detail),
-            _ => RemoteError::Http { what: what.to_owned(), status, detail },
+            _ => RemoteError::Http {
+                what: what.to_owned(),
+                status,
+                detail,
+            },
         })
     }
 
@@ -175,21 +241,41 @@ impl Remote {
                 Err(e) => Err(e),
             };
         }
-        let found = self.get("/projects", &[("project_name", name), ("type", "gen_ai")]).await?;
-        Ok(found.as_array().and_then(|a| a.first()).and_then(Named::from_json))
+        let found = self
+            .get("/projects", &[("project_name", name), ("type", "gen_ai")])
+            .await?;
+        Ok(found
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Named::from_json))
     }
 
-    pub async fn find_stream(&self, project: Uuid, name: &str) -> Result<Option<Named>, RemoteError> {
-        let all = self.get(&format!("/projects/{project}/log_streams"), &[]).await?;
-        let streams: Vec<Named> = all.as_array().map(|a| a.iter().filter_map(Named::from_json).collect()).unwrap_or_default();
+    pub async fn find_stream(
+        &self,
+        project: Uuid,
+        name: &str,
+    ) -> Result<Option<Named>, RemoteError> {
+        let all = self
+            .get(&format!("/projects/{project}/log_streams"), &[])
+            .await?;
+        let streams: Vec<Named> = all
+            .as_array()
+            .map(|a| a.iter().filter_map(Named::from_json).collect())
+            .unwrap_or_default();
         let by_id = Uuid::parse_str(name).ok();
-        Ok(streams.into_iter().find(|s| s.name == name || Some(s.id) == by_id))
+        Ok(streams
+            .into_iter()
+            .find(|s| s.name == name || Some(s.id) == by_id))
     }
 
     /// The project and stream to read from; both must exist.
     pub async fn existing(&self, args: &StreamArgs) -> anyhow::Result<(Named, Named)> {
         let project = self.find_project(&args.project).await?.ok_or_else(|| {
-            anyhow::anyhow!("no project {:?} on {}: list them with `parallax projects`, or pass --project", args.project, self.base)
+            anyhow::anyhow!(
+                "no project {:?} on {}: list them with `parallax projects`, or pass --project",
+                args.project,
+                self.base
+            )
         })?;
         let stream = self.find_stream(project.id, &args.log_stream).await?.ok_or_else(|| {
             anyhow::anyhow!(
@@ -203,12 +289,16 @@ impl Remote {
     }
 
     /// The project and stream to write to, created when missing.
-    pub async fn existing_or_created(&self, args: &StreamArgs) -> anyhow::Result<(Named, Named, bool)> {
+    pub async fn existing_or_created(
+        &self,
+        args: &StreamArgs,
+    ) -> anyhow::Result<(Named, Named, bool)> {
         let project = match self.find_project(&args.project).await? {
             Some(p) => p,
             None => {
                 let body = json!({"name": args.project, "type": "gen_ai"});
-                Named::from_json(&self.post("/projects", &body).await?).ok_or_else(|| anyhow::anyhow!("POST /projects answered without an id"))?
+                Named::from_json(&self.post("/projects", &body).await?)
+                    .ok_or_else(|| anyhow::anyhow!("POST /projects answered without an id"))?
             }
         };
         match self.find_stream(project.id, &args.log_stream).await? {
@@ -216,7 +306,8 @@ impl Remote {
             None => {
                 let path = format!("/projects/{}/log_streams", project.id);
                 let made = self.post(&path, &json!({"name": args.log_stream})).await?;
-                let stream = Named::from_json(&made).ok_or_else(|| anyhow::anyhow!("POST {path} answered without an id"))?;
+                let stream = Named::from_json(&made)
+                    .ok_or_else(|| anyhow::anyhow!("POST {path} answered without an id"))?;
                 Ok((project, stream, true))
             }
         }
@@ -225,7 +316,10 @@ impl Remote {
 
 async fn json_of(resp: reqwest::Response) -> Result<Value, RemoteError> {
     let url = resp.url().to_string();
-    let text = resp.text().await.map_err(|e| RemoteError::Unreachable { url, cause: innermost(&e) })?;
+    let text = resp.text().await.map_err(|e| RemoteError::Unreachable {
+        url,
+        cause: innermost(&e),
+    })?;
     Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
@@ -240,7 +334,11 @@ fn innermost(e: &reqwest::Error) -> String {
 
 /// Runs a command's async body on a runtime of its own.
 pub fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?.block_on(f)
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(f)
 }
 
 #[cfg(test)]
@@ -249,7 +347,11 @@ mod tests {
 
     #[test]
     fn query_errors_point_at_the_character() {
-        let e = RemoteError::Http { what: "POST".into(), status: 400, detail: "q: at 17: expected a value after \"=\", found end of input".into() };
+        let e = RemoteError::Http {
+            what: "POST".into(),
+            status: 400,
+            detail: "q: at 17: expected a value after \"=\", found end of input".into(),
+        };
         let q = "tag:é and name =";
         let shown = e.for_query(q).to_string();
         assert_eq!(shown, "bad query: expected a value after \"=\", found end of input\n    tag:é and name =\n                    ^");

@@ -17,11 +17,19 @@ pub struct Table {
 
 impl Table {
     pub fn new(headers: impl IntoIterator<Item = impl Into<String>>) -> Table {
-        Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new() }
+        Table {
+            headers: headers.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells.into_iter().map(|c| shorten(&c.replace(['\n', '\r', '\t'], " "), MAX_CELL)).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| shorten(&c.replace(['\n', '\r', '\t'], " "), MAX_CELL))
+                .collect(),
+        );
     }
 
     pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
@@ -37,7 +45,11 @@ impl Table {
                 .map(|i| {
                     let cell = cells.get(i).map(String::as_str).unwrap_or("");
                     let pad = widths[i].saturating_sub(cell.chars().count());
-                    if i + 1 == n { cell.to_owned() } else { format!("{cell}{}", " ".repeat(pad)) }
+                    if i + 1 == n {
+                        cell.to_owned()
+                    } else {
+                        format!("{cell}{}", " ".repeat(pad))
+                    }
                 })
                 .collect();
             padded.join("  ").trim_end().to_owned()
@@ -68,7 +80,11 @@ pub fn csv_cell(s: &str) -> String {
 }
 
 pub fn csv_line(cells: &[String]) -> String {
-    cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",")
+    cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `850µs`, `12ms`, `1.50s`, `2m05s`.
@@ -106,12 +122,22 @@ pub struct Progress {
 impl Progress {
     pub fn new(label: &str, total: Option<u64>) -> Progress {
         let forced = std::env::var("PARALLAX_PROGRESS").is_ok_and(|v| v == "always");
-        Progress { label: label.to_owned(), total, enabled: forced || std::io::stderr().is_terminal(), last: None, drawn: false }
+        Progress {
+            label: label.to_owned(),
+            total,
+            enabled: forced || std::io::stderr().is_terminal(),
+            last: None,
+            drawn: false,
+        }
     }
 
     /// Shows `done` of the total, with `note` after the bar.
     pub fn set(&mut self, done: u64, note: &str) {
-        if !self.enabled || self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        {
             return;
         }
         self.last = Some(Instant::now());
@@ -125,7 +151,12 @@ impl Progress {
                 let frac = (done as f64 / total as f64).clamp(0.0, 1.0);
                 let full = (frac * WIDTH as f64) as usize;
                 let head = if full < WIDTH { ">" } else { "" };
-                format!("[{}{head}{}] {:>3}%", "=".repeat(full), " ".repeat(WIDTH.saturating_sub(full + head.len())), (frac * 100.0) as u32)
+                format!(
+                    "[{}{head}{}] {:>3}%",
+                    "=".repeat(full),
+                    " ".repeat(WIDTH.saturating_sub(full + head.len())),
+                    (frac * 100.0) as u32
+                )
             }
             _ => String::new(),
         };

@@ -20,7 +20,11 @@ async fn main() -> Result<(), parallax_client::Error> {
     let trace_id = logger
         .start_trace(prompt)
         .tags(["newton", "test", "new-version"])
-        .metadata([("experimentNumber", "1"), ("promptVersion", "0.0.1"), ("field", "physics")])
+        .metadata([
+            ("experimentNumber", "1"),
+            ("promptVersion", "0.0.1"),
+            ("field", "physics"),
+        ])
         .start()?;
 
     // Include tags and metadata when adding a new Span
@@ -28,15 +32,25 @@ async fn main() -> Result<(), parallax_client::Error> {
         .add_llm_span([Message::system(prompt)], "Model response")
         .model("gpt-4o")
         .tags(["newton", "test", "new-version"])
-        .metadata([("experimentNumber", "1"), ("promptVersion", "0.0.1"), ("field", "physics")])
+        .metadata([
+            ("experimentNumber", "1"),
+            ("promptVersion", "0.0.1"),
+            ("field", "physics"),
+        ])
         .add()?;
 
     logger.conclude("Model response")?;
     let report = logger.flush().await?;
 
     let target = logger.target();
-    println!("logged trace {trace_id} ({} records stored)", report.records);
-    println!("project {}  log stream {}", target.project_id, target.log_stream_id);
+    println!(
+        "logged trace {trace_id} ({} records stored)",
+        report.records
+    );
+    println!(
+        "project {}  log stream {}",
+        target.project_id, target.log_stream_id
+    );
     for q in &report.quarantined {
         println!("quarantined {}: {}", q.id, q.violations.join("; "));
     }

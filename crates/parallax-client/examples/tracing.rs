@@ -38,12 +38,17 @@ async fn complete(prompt: &str, context: &str) -> String {
 async fn main() -> Result<(), parallax_client::Error> {
     let logger = Logger::from_env().await?;
     // The one line of set-up.
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(parallax_client::tracing_layer(&logger)));
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(parallax_client::tracing_layer(&logger)),
+    );
 
     let reply = answer("Explain Newton's First Law").await;
     println!("{reply}");
 
     let report = logger.flush().await?;
-    println!("sent {} trace(s), {} records stored", report.traces, report.records);
+    println!(
+        "sent {} trace(s), {} records stored",
+        report.traces, report.records
+    );
     Ok(())
 }

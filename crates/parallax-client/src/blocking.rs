@@ -35,7 +35,10 @@ impl LoggerBuilder {
             .build()
             .map_err(|e| Error::Config(format!("cannot start the logger's runtime: {e}")))?;
         let logger = wait(&runtime, self.build())?;
-        Ok(BlockingLogger { logger, runtime: Some(runtime) })
+        Ok(BlockingLogger {
+            logger,
+            runtime: Some(runtime),
+        })
     }
 }
 
@@ -53,13 +56,25 @@ impl BlockingLogger {
     pub fn start_trace(&self, input: impl Into<String>) -> Step<'_, kind::Trace> {
         self.logger.start_trace(input)
     }
-    pub fn add_llm_span(&self, input: impl Into<LlmInput>, output: impl Into<LlmOutput>) -> Step<'_, kind::Llm> {
+    pub fn add_llm_span(
+        &self,
+        input: impl Into<LlmInput>,
+        output: impl Into<LlmOutput>,
+    ) -> Step<'_, kind::Llm> {
         self.logger.add_llm_span(input, output)
     }
-    pub fn add_retriever_span(&self, input: impl Into<String>, documents: impl Into<Documents>) -> Step<'_, kind::Retriever> {
+    pub fn add_retriever_span(
+        &self,
+        input: impl Into<String>,
+        documents: impl Into<Documents>,
+    ) -> Step<'_, kind::Retriever> {
         self.logger.add_retriever_span(input, documents)
     }
-    pub fn add_tool_span(&self, input: impl Into<String>, output: impl Into<String>) -> Step<'_, kind::Tool> {
+    pub fn add_tool_span(
+        &self,
+        input: impl Into<String>,
+        output: impl Into<String>,
+    ) -> Step<'_, kind::Tool> {
         self.logger.add_tool_span(input, output)
     }
     pub fn add_workflow_span(&self, input: impl Into<String>) -> Step<'_, kind::Workflow> {
@@ -96,14 +111,19 @@ impl BlockingLogger {
 
 /// Runs `f` on `rt` from a thread of its own (see the module documentation).
 fn wait<T: Send>(rt: &tokio::runtime::Runtime, f: impl Future<Output = T> + Send) -> T {
-    std::thread::scope(|s| s.spawn(|| rt.block_on(f)).join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    std::thread::scope(|s| s.spawn(|| rt.block_on(f)).join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 impl Drop for BlockingLogger {
     fn drop(&mut self) {
-        let Some(rt) = self.runtime.take() else { return };
+        let Some(rt) = self.runtime.take() else {
+            return;
+        };
         let logger = self.logger.clone();
-        let flushed = wait(&rt, async move { tokio::time::timeout(DROP_FLUSH_TIMEOUT, logger.shutdown()).await });
+        let flushed = wait(&rt, async move {
+            tokio::time::timeout(DROP_FLUSH_TIMEOUT, logger.shutdown()).await
+        });
         match flushed {
             Ok(Ok(_)) | Ok(Err(Error::Closed)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "parallax: flush at drop failed"),

@@ -46,8 +46,13 @@ impl<K: Kind> Step<'_, K> {
         self
     }
     /// Adds metadata entries; values are turned into strings, as the Python SDK does.
-    pub fn metadata<K2: Into<String>, V: ToString>(mut self, entries: impl IntoIterator<Item = (K2, V)>) -> Self {
-        self.args.metadata.extend(entries.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+    pub fn metadata<K2: Into<String>, V: ToString>(
+        mut self,
+        entries: impl IntoIterator<Item = (K2, V)>,
+    ) -> Self {
+        self.args
+            .metadata
+            .extend(entries.into_iter().map(|(k, v)| (k.into(), v.to_string())));
         self
     }
     pub fn meta(mut self, key: impl Into<String>, value: impl ToString) -> Self {
@@ -71,7 +76,8 @@ impl Step<'_, kind::Trace> {
     /// Opens the trace; spans added next go into it. Returns the trace id.
     pub fn start(self) -> Result<Uuid> {
         let (tags, metadata) = validate("start_trace", &self.args, &self.logger.limits())?;
-        self.logger.open_trace(self.args, tags, metadata, kind_shape(self.kind))
+        self.logger
+            .open_trace(self.args, tags, metadata, kind_shape(self.kind))
     }
 }
 
@@ -81,7 +87,8 @@ impl<K: SpanKind> Step<'_, K> {
     /// Returns the span id.
     pub fn add(self) -> Result<Uuid> {
         let (tags, metadata) = validate(K::CALL, &self.args, &self.logger.limits())?;
-        self.logger.add_span(self.args, tags, metadata, kind_shape(self.kind), K::PARENT)
+        self.logger
+            .add_span(self.args, tags, metadata, kind_shape(self.kind), K::PARENT)
     }
 }
 
@@ -157,29 +164,56 @@ impl AgentType {
 }
 
 /// Checks tags and metadata with the server's rules; every broken rule is listed.
-pub(crate) fn validate(call: &'static str, args: &Args, limits: &Limits) -> Result<(Vec<Tag>, Metadata)> {
+pub(crate) fn validate(
+    call: &'static str,
+    args: &Args,
+    limits: &Limits,
+) -> Result<(Vec<Tag>, Metadata)> {
     let tags = Value::Array(args.tags.iter().map(|t| Value::from(t.as_str())).collect());
-    let meta: Map<String, Value> = args.metadata.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-    validate_annotations("", Some(&tags), Some(&Value::Object(meta)), "metadata", limits)
-        .map(|a| (a.tags, a.metadata))
-        .map_err(|violations| {
-            Error::Invalid(
-                violations
-                    .into_iter()
-                    .map(|v| {
-                        let path = v.path.trim_start_matches('.').to_owned();
-                        InvalidAnnotation { call, value: tag_at(&path, &args.tags), path, message: v.message }
-                    })
-                    .collect(),
-            )
-        })
+    let meta: Map<String, Value> = args
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
+    validate_annotations(
+        "",
+        Some(&tags),
+        Some(&Value::Object(meta)),
+        "metadata",
+        limits,
+    )
+    .map(|a| (a.tags, a.metadata))
+    .map_err(|violations| {
+        Error::Invalid(
+            violations
+                .into_iter()
+                .map(|v| {
+                    let path = v.path.trim_start_matches('.').to_owned();
+                    InvalidAnnotation {
+                        call,
+                        value: tag_at(&path, &args.tags),
+                        path,
+                        message: v.message,
+                    }
+                })
+                .collect(),
+        )
+    })
 }
 
 /// The tag a `tags[i]` path points at, shortened so a 10,000-character tag stays readable.
 fn tag_at(path: &str, tags: &[String]) -> Option<String> {
-    let i: usize = path.strip_prefix("tags[")?.strip_suffix(']')?.parse().ok()?;
+    let i: usize = path
+        .strip_prefix("tags[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()?;
     let tag = tags.get(i)?;
-    Some(if tag.chars().count() > 24 { format!("{}…", tag.chars().take(24).collect::<String>()) } else { tag.clone() })
+    Some(if tag.chars().count() > 24 {
+        format!("{}…", tag.chars().take(24).collect::<String>())
+    } else {
+        tag.clone()
+    })
 }
 
 mod sealed {
@@ -212,7 +246,14 @@ fn with_spans(extra: &[(&str, Value)]) -> Map<String, Value> {
 }
 
 fn shape(type_name: &'static str, input: Value, output: Value, tail: Map<String, Value>) -> Shape {
-    Shape { type_name, input, output, redacted_output: Value::Null, metrics: Map::new(), tail }
+    Shape {
+        type_name,
+        input,
+        output,
+        redacted_output: Value::Null,
+        metrics: Map::new(),
+        tail,
+    }
 }
 
 /// The per-type arguments of each step.
@@ -263,7 +304,12 @@ pub mod kind {
             let [i, o, t] = self.tokens;
             Shape {
                 metrics: step::llm_metrics(i, o, t, self.ttft_ns),
-                ..shape("llm", input, output, step::llm_tail(self.model.as_deref(), self.temperature))
+                ..shape(
+                    "llm",
+                    input,
+                    output,
+                    step::llm_tail(self.model.as_deref(), self.temperature),
+                )
             }
         }
     }
@@ -274,7 +320,12 @@ pub mod kind {
             Shape {
                 // What the SDK sends when no redacted output is given (PROTOCOL.md §4.3).
                 redacted_output: json!([{"content": "", "metadata": {}}]),
-                ..shape("retriever", self.input.into(), step::documents_json(&self.output), with_spans(&[]))
+                ..shape(
+                    "retriever",
+                    self.input.into(),
+                    step::documents_json(&self.output),
+                    with_spans(&[]),
+                )
             }
         }
     }

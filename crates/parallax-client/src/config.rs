@@ -37,7 +37,9 @@ pub struct LoggerBuilder {
 
 /// The first of `names` that is set and not empty.
 fn env(names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
 }
 
 fn env_id(names: &[&str]) -> Option<Uuid> {
@@ -164,16 +166,31 @@ mod tests {
         std::env::set_var("GALILEO_API_KEY", "galileo-key");
         std::env::set_var("GALILEO_PROJECT", "from-galileo");
         std::env::set_var("PARALLAX_PROJECT", "  from-parallax ");
-        std::env::set_var("GALILEO_LOG_STREAM_ID", "05d19fe0-fabb-455d-8e95-cb2abaeaa434");
+        std::env::set_var(
+            "GALILEO_LOG_STREAM_ID",
+            "05d19fe0-fabb-455d-8e95-cb2abaeaa434",
+        );
         let b = LoggerBuilder::from_env();
         assert_eq!(b.url, "http://galileo.example:8088");
         assert_eq!(b.api_key.as_deref(), Some("galileo-key"));
         assert_eq!(b.project, "from-parallax");
         assert_eq!(b.log_stream, "default");
-        assert_eq!(b.log_stream_id, Some(Uuid::parse_str("05d19fe0-fabb-455d-8e95-cb2abaeaa434").unwrap()));
+        assert_eq!(
+            b.log_stream_id,
+            Some(Uuid::parse_str("05d19fe0-fabb-455d-8e95-cb2abaeaa434").unwrap())
+        );
         let b = b.project("set").log_stream("s");
-        assert_eq!((b.project.as_str(), b.log_stream.as_str(), b.log_stream_id), ("set", "s", None));
-        for k in ["GALILEO_API_URL", "GALILEO_API_KEY", "GALILEO_PROJECT", "PARALLAX_PROJECT", "GALILEO_LOG_STREAM_ID"] {
+        assert_eq!(
+            (b.project.as_str(), b.log_stream.as_str(), b.log_stream_id),
+            ("set", "s", None)
+        );
+        for k in [
+            "GALILEO_API_URL",
+            "GALILEO_API_KEY",
+            "GALILEO_PROJECT",
+            "PARALLAX_PROJECT",
+            "GALILEO_LOG_STREAM_ID",
+        ] {
             std::env::remove_var(k);
         }
     }

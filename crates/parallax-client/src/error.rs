@@ -36,7 +36,11 @@ pub enum Error {
     #[error("cannot reach {url}: {cause}; is the server running and PARALLAX_URL right?")]
     Unreachable { url: String, cause: String },
     #[error("{what} answered HTTP {status}: {detail}")]
-    Http { what: String, status: u16, detail: String },
+    Http {
+        what: String,
+        status: u16,
+        detail: String,
+    },
     #[error("no trace is open: call start_trace first")]
     NoTrace,
     #[error("a trace is already open: conclude it before starting another")]
@@ -51,7 +55,11 @@ pub enum Error {
 }
 
 fn list(items: &[InvalidAnnotation]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

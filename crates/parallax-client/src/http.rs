@@ -21,7 +21,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10) }
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+        }
     }
 }
 
@@ -29,7 +33,10 @@ impl RetryPolicy {
     /// The wait before retry `n` (0-based): exponential, with up to 25% random jitter so that
     /// many clients failing together do not come back together.
     fn delay(&self, n: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << n.min(16)).min(self.max_delay);
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << n.min(16))
+            .min(self.max_delay);
         let jitter = (Uuid::new_v4().as_u128() % 1000) as u32;
         exp + exp.mul_f64(f64::from(jitter) / 4000.0)
     }
@@ -51,7 +58,12 @@ impl Http {
             .user_agent(concat!("parallax-client/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Http { client, base: base.trim_end_matches('/').to_owned(), key: key.to_owned(), retry })
+        Ok(Http {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            key: key.to_owned(),
+            retry,
+        })
     }
 
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value> {
@@ -59,19 +71,38 @@ impl Http {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(reqwest::Method::POST, path, &[], Some(body.to_string())).await
+        self.send(reqwest::Method::POST, path, &[], Some(body.to_string()))
+            .await
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, query: &[(&str, &str)], body: Option<String>) -> Result<Value> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Result<Value> {
         let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         loop {
-            let mut req = self.client.request(method.clone(), &url).header("X-API-Key", &self.key).query(query);
+            let mut req = self
+                .client
+                .request(method.clone(), &url)
+                .header("X-API-Key", &self.key)
+                .query(query);
             if let Some(b) = &body {
-                req = req.header("content-type", "application/json").body(b.clone());
+                req = req
+                    .header("content-type", "application/json")
+                    .body(b.clone());
             }
             let (err, retry_after) = match req.send().await {
-                Err(e) => (Error::Unreachable { url: self.base.clone(), cause: cause_of(&e) }, None),
+                Err(e) => (
+                    Error::Unreachable {
+                        url: self.base.clone(),
+                        cause: cause_of(&e),
+                    },
+                    None,
+                ),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let retry_after = resp
@@ -85,13 +116,22 @@ impl Http {
                         return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
                     }
                     let what = format!("{method} {path}");
-                    (Error::Http { what, status, detail: detail_of(&text) }, retry_after)
+                    (
+                        Error::Http {
+                            what,
+                            status,
+                            detail: detail_of(&text),
+                        },
+                        retry_after,
+                    )
                 }
             };
             if !err.is_transient() || attempt >= self.retry.max_retries {
                 return Err(err);
             }
-            let wait = retry_after.unwrap_or_else(|| self.retry.delay(attempt)).min(self.retry.max_delay);
+            let wait = retry_after
+                .unwrap_or_else(|| self.retry.delay(attempt))
+                .min(self.retry.max_delay);
             tracing::debug!(%url, attempt, error = %err, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -124,11 +164,17 @@ pub struct Target {
 }
 
 fn id_of(v: &Value, what: &str) -> Result<Uuid> {
-    v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| Error::Http {
-        what: what.to_owned(),
-        status: 200,
-        detail: format!("the answer has no id: {}", v.to_string().chars().take(200).collect::<String>()),
-    })
+    v["id"]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| Error::Http {
+            what: what.to_owned(),
+            status: 200,
+            detail: format!(
+                "the answer has no id: {}",
+                v.to_string().chars().take(200).collect::<String>()
+            ),
+        })
 }
 
 /// Finds the project and log stream by name, creating what is missing, as the SDK does.
@@ -140,7 +186,9 @@ pub(crate) async fn resolve(
     let project_id = match project {
         (_, Some(id)) => id,
         (name, None) => {
-            let found = http.get("/projects", &[("project_name", name), ("type", "gen_ai")]).await?;
+            let found = http
+                .get("/projects", &[("project_name", name), ("type", "gen_ai")])
+                .await?;
             match found.as_array().and_then(|a| a.first()) {
                 Some(p) => id_of(p, "GET /projects")?,
                 None => {
@@ -155,14 +203,22 @@ pub(crate) async fn resolve(
         (name, None) => {
             let path = format!("/projects/{project_id}/log_streams");
             let streams = http.get(&path, &[]).await?;
-            let same = streams.as_array().and_then(|a| a.iter().find(|s| s["name"] == name));
+            let same = streams
+                .as_array()
+                .and_then(|a| a.iter().find(|s| s["name"] == name));
             match same {
                 Some(s) => id_of(s, &format!("GET {path}"))?,
-                None => id_of(&http.post(&path, &json!({"name": name})).await?, &format!("POST {path}"))?,
+                None => id_of(
+                    &http.post(&path, &json!({"name": name})).await?,
+                    &format!("POST {path}"),
+                )?,
             }
         }
     };
-    Ok(Target { project_id, log_stream_id })
+    Ok(Target {
+        project_id,
+        log_stream_id,
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +227,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {
-        let p = RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+        let p = RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
         for (n, base) in [(0, 100), (1, 200), (2, 400), (3, 800), (4, 1000), (9, 1000)] {
             let d = p.delay(n).as_millis() as u64;
             assert!(d >= base && d <= base + base / 4, "retry {n}: {d} ms");
@@ -180,9 +240,19 @@ mod tests {
 
     #[test]
     fn errors_worth_retrying() {
-        let http = |status| Error::Http { what: "POST /x".into(), status, detail: String::new() };
+        let http = |status| Error::Http {
+            what: "POST /x".into(),
+            status,
+            detail: String::new(),
+        };
         assert!(http(429).is_transient() && http(503).is_transient() && http(500).is_transient());
-        assert!(!http(400).is_transient() && !http(401).is_transient() && !http(422).is_transient());
-        assert!(Error::Unreachable { url: "u".into(), cause: "refused".into() }.is_transient());
+        assert!(
+            !http(400).is_transient() && !http(401).is_transient() && !http(422).is_transient()
+        );
+        assert!(Error::Unreachable {
+            url: "u".into(),
+            cause: "refused".into()
+        }
+        .is_transient());
     }
 }

@@ -46,7 +46,17 @@ use uuid::Uuid;
 
 /// Spans of these crates are never logged: they are the logger's own HTTP traffic, and logging
 /// them would feed the logger its own output.
-const IGNORED_TARGETS: &[&str] = &["parallax_client", "reqwest", "hyper", "hyper_util", "h2", "tower", "tokio", "mio", "want"];
+const IGNORED_TARGETS: &[&str] = &[
+    "parallax_client",
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "tower",
+    "tokio",
+    "mio",
+    "want",
+];
 
 /// The layer; made by [`tracing_layer`].
 pub struct ParallaxLayer {
@@ -55,7 +65,9 @@ pub struct ParallaxLayer {
 
 /// Turns `tracing` spans into Parallax traces and spans sent through `logger`.
 pub fn tracing_layer(logger: impl AsRef<Logger>) -> ParallaxLayer {
-    ParallaxLayer { logger: logger.as_ref().clone() }
+    ParallaxLayer {
+        logger: logger.as_ref().clone(),
+    }
 }
 
 impl AsRef<Logger> for Logger {
@@ -121,7 +133,10 @@ impl SpanData {
             "output_tokens" => self.tokens[1] = value.trim().parse().ok(),
             "total_tokens" => self.tokens[2] = value.trim().parse().ok(),
             other => {
-                if let Some(key) = other.strip_prefix("metadata.").or_else(|| other.strip_prefix("meta.")) {
+                if let Some(key) = other
+                    .strip_prefix("metadata.")
+                    .or_else(|| other.strip_prefix("meta."))
+                {
                     self.metadata.insert(key.to_owned(), Value::String(value));
                 }
             }
@@ -164,7 +179,10 @@ impl SpanData {
         };
         let mut step = step_json(&common, self.shape(root));
         // Sent as recorded, not as validated: the server quarantines what breaks a rule.
-        step.insert("tags".into(), Value::Array(self.tags.into_iter().map(Value::String).collect()));
+        step.insert(
+            "tags".into(),
+            Value::Array(self.tags.into_iter().map(Value::String).collect()),
+        );
         step.insert("user_metadata".into(), Value::Object(self.metadata));
         if !children.is_empty() || step.contains_key("spans") {
             step.insert("spans".into(), Value::Array(children));
@@ -175,7 +193,17 @@ impl SpanData {
     fn shape(&self, root: bool) -> Shape {
         let input = self.input.clone().unwrap_or_default();
         let output = self.output.clone();
-        let chosen = if root { "trace" } else { self.span_type.as_deref().unwrap_or(if self.model.is_some() { "llm" } else { "workflow" }) };
+        let chosen = if root {
+            "trace"
+        } else {
+            self.span_type
+                .as_deref()
+                .unwrap_or(if self.model.is_some() {
+                    "llm"
+                } else {
+                    "workflow"
+                })
+        };
         let mut shape = match chosen {
             "trace" => kind_shape(kind::Trace { input }),
             "llm" => kind_shape(kind::Llm {
@@ -186,9 +214,19 @@ impl SpanData {
                 temperature: None,
                 ttft_ns: None,
             }),
-            "retriever" => kind_shape(kind::Retriever { input, output: Documents::from(output.clone().into_iter().collect::<Vec<String>>()) }),
-            "tool" => kind_shape(kind::Tool { input, output: output.clone(), tool_call_id: None }),
-            "agent" => kind_shape(kind::Agent { input, agent_type: AgentType::Default }),
+            "retriever" => kind_shape(kind::Retriever {
+                input,
+                output: Documents::from(output.clone().into_iter().collect::<Vec<String>>()),
+            }),
+            "tool" => kind_shape(kind::Tool {
+                input,
+                output: output.clone(),
+                tool_call_id: None,
+            }),
+            "agent" => kind_shape(kind::Agent {
+                input,
+                agent_type: AgentType::Default,
+            }),
             _ => kind_shape(kind::Workflow { input }),
         };
         if matches!(chosen, "trace" | "workflow" | "agent") {
@@ -220,7 +258,12 @@ impl Visit for SpanData {
 }
 
 fn ignored(target: &str) -> bool {
-    IGNORED_TARGETS.iter().any(|t| target == *t || target.strip_prefix(t).is_some_and(|rest| rest.starts_with("::")))
+    IGNORED_TARGETS.iter().any(|t| {
+        target == *t
+            || target
+                .strip_prefix(t)
+                .is_some_and(|rest| rest.starts_with("::"))
+    })
 }
 
 impl<S> Layer<S> for ParallaxLayer
@@ -249,7 +292,9 @@ where
         if *event.metadata().level() != Level::ERROR {
             return;
         }
-        let Some(span) = ctx.event_span(event) else { return };
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
         for s in span.scope() {
             if let Some(data) = s.extensions_mut().get_mut::<SpanData>() {
                 data.error = true;
@@ -260,8 +305,13 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(data) = span.extensions_mut().remove::<SpanData>() else { return };
-        let parent = span.scope().skip(1).find(|s| s.extensions().get::<SpanData>().is_some());
+        let Some(data) = span.extensions_mut().remove::<SpanData>() else {
+            return;
+        };
+        let parent = span
+            .scope()
+            .skip(1)
+            .find(|s| s.extensions().get::<SpanData>().is_some());
         let at = data.created_at.0;
         match parent {
             Some(p) => {

@@ -7,7 +7,9 @@ use crate::builders::{kind, Args, Step};
 use crate::config::LoggerBuilder;
 use crate::error::{Error, Result};
 use crate::http::{resolve, Http, Target};
-use crate::step::{output_from_last_child, step_json, Common, Documents, LlmInput, LlmOutput, Shape};
+use crate::step::{
+    output_from_last_child, step_json, Common, Documents, LlmInput, LlmOutput, Shape,
+};
 use crate::worker::{FlushReport, Msg, Worker};
 use parallax_model::{Limits, Metadata, Tag, Timestamp};
 use serde_json::{Map, Value};
@@ -84,15 +86,36 @@ impl LoggerBuilder {
     /// current tokio runtime.
     pub async fn build(self) -> Result<Logger> {
         let key = self.api_key.clone().ok_or_else(|| {
-            Error::Config("no API key: set PARALLAX_API_KEY (or GALILEO_API_KEY), or call .api_key()".into())
+            Error::Config(
+                "no API key: set PARALLAX_API_KEY (or GALILEO_API_KEY), or call .api_key()".into(),
+            )
         })?;
         let http = Http::new(&self.url, &key, self.retry.clone(), self.timeout)?;
-        let target = resolve(&http, (&self.project, self.project_id), (&self.log_stream, self.log_stream_id)).await?;
+        let target = resolve(
+            &http,
+            (&self.project, self.project_id),
+            (&self.log_stream, self.log_stream_id),
+        )
+        .await?;
         let (tx, rx) = mpsc::channel(self.channel_capacity);
-        let worker = Worker { http, target, batch_size: self.batch_size, interval: self.flush_interval, max_pending: self.max_pending };
+        let worker = Worker {
+            http,
+            target,
+            batch_size: self.batch_size,
+            interval: self.flush_interval,
+            max_pending: self.max_pending,
+        };
         tokio::spawn(worker.run(rx));
-        let inner = Inner { state: Mutex::default(), tx, limits: self.limits, target, max_pending: self.max_pending };
-        Ok(Logger { inner: Arc::new(inner) })
+        let inner = Inner {
+            state: Mutex::default(),
+            tx,
+            limits: self.limits,
+            target,
+            max_pending: self.max_pending,
+        };
+        Ok(Logger {
+            inner: Arc::new(inner),
+        })
     }
 }
 
@@ -124,42 +147,109 @@ impl Logger {
 
     /// Starts a trace with its input; finish with `.start()`.
     pub fn start_trace(&self, input: impl Into<String>) -> Step<'_, kind::Trace> {
-        Step { logger: self, args: Args::default(), kind: kind::Trace { input: input.into() } }
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind: kind::Trace {
+                input: input.into(),
+            },
+        }
     }
 
     /// An LLM call: input messages (a string is one user message) and the output message.
-    pub fn add_llm_span(&self, input: impl Into<LlmInput>, output: impl Into<LlmOutput>) -> Step<'_, kind::Llm> {
-        let kind = kind::Llm { input: input.into(), output: output.into(), model: None, tokens: [None; 3], temperature: None, ttft_ns: None };
-        Step { logger: self, args: Args::default(), kind }
+    pub fn add_llm_span(
+        &self,
+        input: impl Into<LlmInput>,
+        output: impl Into<LlmOutput>,
+    ) -> Step<'_, kind::Llm> {
+        let kind = kind::Llm {
+            input: input.into(),
+            output: output.into(),
+            model: None,
+            tokens: [None; 3],
+            temperature: None,
+            ttft_ns: None,
+        };
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind,
+        }
     }
 
     /// A retrieval: the query and the documents found.
-    pub fn add_retriever_span(&self, input: impl Into<String>, documents: impl Into<Documents>) -> Step<'_, kind::Retriever> {
-        Step { logger: self, args: Args::default(), kind: kind::Retriever { input: input.into(), output: documents.into() } }
+    pub fn add_retriever_span(
+        &self,
+        input: impl Into<String>,
+        documents: impl Into<Documents>,
+    ) -> Step<'_, kind::Retriever> {
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind: kind::Retriever {
+                input: input.into(),
+                output: documents.into(),
+            },
+        }
     }
 
     /// A tool call: its input and output as text.
-    pub fn add_tool_span(&self, input: impl Into<String>, output: impl Into<String>) -> Step<'_, kind::Tool> {
-        let kind = kind::Tool { input: input.into(), output: Some(output.into()), tool_call_id: None };
-        Step { logger: self, args: Args::default(), kind }
+    pub fn add_tool_span(
+        &self,
+        input: impl Into<String>,
+        output: impl Into<String>,
+    ) -> Step<'_, kind::Tool> {
+        let kind = kind::Tool {
+            input: input.into(),
+            output: Some(output.into()),
+            tool_call_id: None,
+        };
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind,
+        }
     }
 
     /// A workflow span, the parent of the spans added after it until `conclude`.
     pub fn add_workflow_span(&self, input: impl Into<String>) -> Step<'_, kind::Workflow> {
-        Step { logger: self, args: Args::default(), kind: kind::Workflow { input: input.into() } }
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind: kind::Workflow {
+                input: input.into(),
+            },
+        }
     }
 
     /// An agent span, the parent of the spans added after it until `conclude`.
     pub fn add_agent_span(&self, input: impl Into<String>) -> Step<'_, kind::Agent> {
-        Step { logger: self, args: Args::default(), kind: kind::Agent { input: input.into(), agent_type: Default::default() } }
+        Step {
+            logger: self,
+            args: Args::default(),
+            kind: kind::Agent {
+                input: input.into(),
+                agent_type: Default::default(),
+            },
+        }
     }
 
     /// The id of the open trace, if any.
     pub fn current_trace(&self) -> Option<Uuid> {
-        self.state().open.as_ref().and_then(|o| o.trace.step["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        self.state().open.as_ref().and_then(|o| {
+            o.trace.step["id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+        })
     }
 
-    pub(crate) fn open_trace(&self, args: Args, tags: Vec<Tag>, metadata: Metadata, shape: Shape) -> Result<Uuid> {
+    pub(crate) fn open_trace(
+        &self,
+        args: Args,
+        tags: Vec<Tag>,
+        metadata: Metadata,
+        shape: Shape,
+    ) -> Result<Uuid> {
         let mut state = self.state();
         if state.closed {
             return Err(Error::Closed);
@@ -169,14 +259,28 @@ impl Logger {
         }
         let common = common(&mut state, args, tags, metadata);
         let id = common.id;
-        state.open = Some(OpenTrace { trace: node(&common, shape), stack: Vec::new() });
+        state.open = Some(OpenTrace {
+            trace: node(&common, shape),
+            stack: Vec::new(),
+        });
         Ok(id)
     }
 
-    pub(crate) fn add_span(&self, args: Args, tags: Vec<Tag>, metadata: Metadata, shape: Shape, parent: bool) -> Result<Uuid> {
+    pub(crate) fn add_span(
+        &self,
+        args: Args,
+        tags: Vec<Tag>,
+        metadata: Metadata,
+        shape: Shape,
+        parent: bool,
+    ) -> Result<Uuid> {
         let mut state = self.state();
         if state.open.is_none() {
-            return Err(if state.closed { Error::Closed } else { Error::NoTrace });
+            return Err(if state.closed {
+                Error::Closed
+            } else {
+                Error::NoTrace
+            });
         }
         let common = common(&mut state, args, tags, metadata);
         let open = state.open.as_mut().expect("checked above");
@@ -204,7 +308,11 @@ impl Logger {
             match open.stack.pop() {
                 Some(span) => {
                     let (id, value) = finish(span, &c);
-                    open.stack.last_mut().unwrap_or(&mut open.trace).children.push(value);
+                    open.stack
+                        .last_mut()
+                        .unwrap_or(&mut open.trace)
+                        .children
+                        .push(value);
                     (id, None)
                 }
                 None => {
@@ -274,10 +382,18 @@ impl Logger {
             state.overflow.drain(..).collect()
         };
         for trace in waiting {
-            self.inner.tx.send(Msg::Trace(trace)).await.map_err(|_| Error::Closed)?;
+            self.inner
+                .tx
+                .send(Msg::Trace(trace))
+                .await
+                .map_err(|_| Error::Closed)?;
         }
         let (reply, answer) = oneshot::channel();
-        self.inner.tx.send(Msg::Flush { reply, close }).await.map_err(|_| Error::Closed)?;
+        self.inner
+            .tx
+            .send(Msg::Flush { reply, close })
+            .await
+            .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
     }
 }
@@ -294,7 +410,11 @@ impl Drop for Inner {
         if let Some(mut open) = state.open.take() {
             while let Some(span) = open.stack.pop() {
                 let (_, v) = finish(span, &Conclusion::default());
-                open.stack.last_mut().unwrap_or(&mut open.trace).children.push(v);
+                open.stack
+                    .last_mut()
+                    .unwrap_or(&mut open.trace)
+                    .children
+                    .push(v);
             }
             traces.push(finish(open.trace, &Conclusion::default()).1);
         }
@@ -321,12 +441,19 @@ fn common(state: &mut State, args: Args, tags: Vec<Tag>, metadata: Metadata) -> 
 }
 
 fn node(common: &Common, shape: Shape) -> Node {
-    Node { step: step_json(common, shape), started: Instant::now(), children: Vec::new() }
+    Node {
+        step: step_json(common, shape),
+        started: Instant::now(),
+        children: Vec::new(),
+    }
 }
 
 /// Closes an open step: output, status, duration (measured unless given), children.
 fn finish(mut n: Node, c: &Conclusion) -> (Uuid, Value) {
-    let id = n.step["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).unwrap_or_default();
+    let id = n.step["id"]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or_default();
     let output = match &c.output {
         Some(o) => Value::String(o.clone()),
         None => output_from_last_child(&n.children),
@@ -339,7 +466,10 @@ fn finish(mut n: Node, c: &Conclusion) -> (Uuid, Value) {
     if let Some(Value::Object(metrics)) = n.step.get_mut("metrics") {
         let at_start = metrics.get("duration_ns").and_then(Value::as_i64);
         let measured = n.started.elapsed().as_nanos() as i64;
-        metrics.insert("duration_ns".into(), given.or(at_start).unwrap_or(measured).into());
+        metrics.insert(
+            "duration_ns".into(),
+            given.or(at_start).unwrap_or(measured).into(),
+        );
     }
     n.step.insert("spans".into(), Value::Array(n.children));
     (id, Value::Object(n.step))

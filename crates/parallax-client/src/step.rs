@@ -52,7 +52,12 @@ pub struct Message {
 
 impl Message {
     pub fn new(role: MessageRole, content: impl Into<String>) -> Message {
-        Message { role, content: content.into(), tool_call_id: None, tool_calls: None }
+        Message {
+            role,
+            content: content.into(),
+            tool_call_id: None,
+            tool_calls: None,
+        }
     }
     pub fn system(content: impl Into<String>) -> Message {
         Message::new(MessageRole::System, content)
@@ -64,14 +69,19 @@ impl Message {
         Message::new(MessageRole::Assistant, content)
     }
     pub fn tool(content: impl Into<String>, tool_call_id: impl Into<String>) -> Message {
-        Message { tool_call_id: Some(tool_call_id.into()), ..Message::new(MessageRole::Tool, content) }
+        Message {
+            tool_call_id: Some(tool_call_id.into()),
+            ..Message::new(MessageRole::Tool, content)
+        }
     }
 
     pub(crate) fn to_json(&self) -> Value {
         let calls = self.tool_calls.as_ref().map(|calls| {
             calls
                 .iter()
-                .map(|c| json!({"id": c.id, "function": {"name": c.name, "arguments": c.arguments}}))
+                .map(
+                    |c| json!({"id": c.id, "function": {"name": c.name, "arguments": c.arguments}}),
+                )
                 .collect::<Vec<_>>()
         });
         json!({"content": self.content, "role": self.role.as_str(), "tool_call_id": self.tool_call_id, "tool_calls": calls})
@@ -87,7 +97,10 @@ pub struct Document {
 
 impl Document {
     pub fn new(content: impl Into<String>) -> Document {
-        Document { content: content.into(), metadata: Map::new() }
+        Document {
+            content: content.into(),
+            metadata: Map::new(),
+        }
     }
 
     /// Adds one metadata entry (a string, number or boolean).
@@ -236,7 +249,10 @@ pub(crate) fn step_json(c: &Common, shape: Shape) -> Map<String, Value> {
 }
 
 pub(crate) fn llm_io(input: &LlmInput, output: &LlmOutput) -> (Value, Value) {
-    (Value::Array(input.0.iter().map(Message::to_json).collect()), output.0.to_json())
+    (
+        Value::Array(input.0.iter().map(Message::to_json).collect()),
+        output.0.to_json(),
+    )
 }
 
 pub(crate) fn documents_json(docs: &Documents) -> Value {
@@ -244,13 +260,23 @@ pub(crate) fn documents_json(docs: &Documents) -> Value {
 }
 
 /// The LLM metric keys the SDK always sends, null when unknown (PROTOCOL.md §4.5).
-pub(crate) fn llm_metrics(input: Option<i64>, output: Option<i64>, total: Option<i64>, ttft_ns: Option<i64>) -> Map<String, Value> {
+pub(crate) fn llm_metrics(
+    input: Option<i64>,
+    output: Option<i64>,
+    total: Option<i64>,
+    ttft_ns: Option<i64>,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("num_input_tokens".into(), input.into());
     m.insert("num_output_tokens".into(), output.into());
     m.insert("num_total_tokens".into(), total.into());
     m.insert("time_to_first_token_ns".into(), ttft_ns.into());
-    for k in ["num_image_input_tokens", "num_audio_input_tokens", "num_audio_output_tokens", "num_image_output_tokens"] {
+    for k in [
+        "num_image_input_tokens",
+        "num_audio_input_tokens",
+        "num_audio_output_tokens",
+        "num_image_output_tokens",
+    ] {
         m.insert(k.into(), Value::Null);
     }
     m
@@ -263,7 +289,10 @@ pub(crate) fn llm_tail(model: Option<&str>, temperature: Option<f64>) -> Map<Str
     t.insert("events".into(), Value::Null);
     t.insert("model".into(), model.into());
     // NaN and infinities are not JSON; the SDK sends null for them too.
-    t.insert("temperature".into(), temperature.filter(|f| f.is_finite()).into());
+    t.insert(
+        "temperature".into(),
+        temperature.filter(|f| f.is_finite()).into(),
+    );
     t.insert("finish_reason".into(), Value::Null);
     t
 }
@@ -312,37 +341,104 @@ mod tests {
     #[test]
     fn steps_have_the_sdks_fields_in_its_order() {
         const BASE: [&str; 20] = [
-            "type", "input", "redacted_input", "output", "redacted_output", "name", "created_at", "user_metadata", "tags",
-            "status_code", "metrics", "external_id", "dataset_input", "dataset_output", "dataset_metadata", "id",
-            "session_id", "trace_id", "step_number", "parent_id",
+            "type",
+            "input",
+            "redacted_input",
+            "output",
+            "redacted_output",
+            "name",
+            "created_at",
+            "user_metadata",
+            "tags",
+            "status_code",
+            "metrics",
+            "external_id",
+            "dataset_input",
+            "dataset_output",
+            "dataset_metadata",
+            "id",
+            "session_id",
+            "trace_id",
+            "step_number",
+            "parent_id",
         ];
-        let with = |extra: &[&'static str]| -> Vec<&'static str> { BASE.iter().chain(extra).copied().collect() };
+        let with = |extra: &[&'static str]| -> Vec<&'static str> {
+            BASE.iter().chain(extra).copied().collect()
+        };
         let trace = step_json(&common(), kind_shape(kind::Trace { input: "q".into() }));
         assert_eq!(keys(&trace), with(&["spans"]));
-        let llm = kind::Llm { input: "x".into(), output: "y".into(), model: Some("gpt-4o".into()), tokens: [None; 3], temperature: None, ttft_ns: None };
+        let llm = kind::Llm {
+            input: "x".into(),
+            output: "y".into(),
+            model: Some("gpt-4o".into()),
+            tokens: [None; 3],
+            temperature: None,
+            ttft_ns: None,
+        };
         let llm = step_json(&common(), kind_shape(llm));
-        assert_eq!(keys(&llm), with(&["tools", "events", "model", "temperature", "finish_reason"]));
+        assert_eq!(
+            keys(&llm),
+            with(&["tools", "events", "model", "temperature", "finish_reason"])
+        );
         assert_eq!(
             keys(llm["metrics"].as_object().unwrap()),
             [
-                "duration_ns", "num_input_tokens", "num_output_tokens", "num_total_tokens", "time_to_first_token_ns",
-                "num_image_input_tokens", "num_audio_input_tokens", "num_audio_output_tokens", "num_image_output_tokens",
+                "duration_ns",
+                "num_input_tokens",
+                "num_output_tokens",
+                "num_total_tokens",
+                "time_to_first_token_ns",
+                "num_image_input_tokens",
+                "num_audio_input_tokens",
+                "num_audio_output_tokens",
+                "num_image_output_tokens",
             ]
         );
-        assert_eq!(llm["input"], json!([{"content": "x", "role": "user", "tool_call_id": null, "tool_calls": null}]));
-        let tool = step_json(&common(), kind_shape(kind::Tool { input: "i".into(), output: None, tool_call_id: None }));
+        assert_eq!(
+            llm["input"],
+            json!([{"content": "x", "role": "user", "tool_call_id": null, "tool_calls": null}])
+        );
+        let tool = step_json(
+            &common(),
+            kind_shape(kind::Tool {
+                input: "i".into(),
+                output: None,
+                tool_call_id: None,
+            }),
+        );
         assert_eq!(keys(&tool), with(&["spans", "tool_call_id"]));
-        let agent = step_json(&common(), kind_shape(kind::Agent { input: "i".into(), agent_type: Default::default() }));
+        let agent = step_json(
+            &common(),
+            kind_shape(kind::Agent {
+                input: "i".into(),
+                agent_type: Default::default(),
+            }),
+        );
         assert_eq!(keys(&agent), with(&["spans", "agent_type"]));
         assert_eq!(agent["agent_type"], "default");
-        let retriever = step_json(&common(), kind_shape(kind::Retriever { input: "q".into(), output: vec!["doc"].into() }));
-        assert_eq!(retriever["redacted_output"], json!([{"content": "", "metadata": {}}]));
-        assert_eq!(retriever["output"], json!([{"content": "doc", "metadata": {}}]));
+        let retriever = step_json(
+            &common(),
+            kind_shape(kind::Retriever {
+                input: "q".into(),
+                output: vec!["doc"].into(),
+            }),
+        );
+        assert_eq!(
+            retriever["redacted_output"],
+            json!([{"content": "", "metadata": {}}])
+        );
+        assert_eq!(
+            retriever["output"],
+            json!([{"content": "doc", "metadata": {}}])
+        );
     }
 
     #[test]
     fn message_output_becomes_the_sdks_json_text() {
         let child = json!({"output": Message::assistant("y").to_json()});
-        assert_eq!(output_from_last_child(&[child]), json!("{\"content\": \"y\", \"role\": \"assistant\"}"));
+        assert_eq!(
+            output_from_last_child(&[child]),
+            json!("{\"content\": \"y\", \"role\": \"assistant\"}")
+        );
     }
 }

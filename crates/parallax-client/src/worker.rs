@@ -17,7 +17,10 @@ use tokio::time::Instant;
 pub(crate) enum Msg {
     Trace(Value),
     /// Send everything, answer, and stop too when `close` is set.
-    Flush { reply: oneshot::Sender<Result<FlushReport>>, close: bool },
+    Flush {
+        reply: oneshot::Sender<Result<FlushReport>>,
+        close: bool,
+    },
 }
 
 /// What the server made of the traces sent since the previous flush.
@@ -94,7 +97,10 @@ impl Worker {
                     let done = std::mem::take(&mut outcome);
                     let pending = retry_later.len();
                     let _ = reply.send(match done.cause {
-                        Some(cause) => Err(Error::Delivery { failed: done.lost + pending, cause }),
+                        Some(cause) => Err(Error::Delivery {
+                            failed: done.lost + pending,
+                            cause,
+                        }),
                         None => Ok(done.report),
                     });
                     if close {
@@ -165,7 +171,9 @@ impl Worker {
 }
 
 fn quarantined(reply: &Value) -> Vec<QuarantinedRecord> {
-    let Some(items) = reply["quarantined"].as_array() else { return Vec::new() };
+    let Some(items) = reply["quarantined"].as_array() else {
+        return Vec::new();
+    };
     items
         .iter()
         .map(|q| QuarantinedRecord {
@@ -175,7 +183,13 @@ fn quarantined(reply: &Value) -> Vec<QuarantinedRecord> {
                 .as_array()
                 .map(|vs| {
                     vs.iter()
-                        .map(|v| format!("{}: {}", v["path"].as_str().unwrap_or(""), v["message"].as_str().unwrap_or("")))
+                        .map(|v| {
+                            format!(
+                                "{}: {}",
+                                v["path"].as_str().unwrap_or(""),
+                                v["message"].as_str().unwrap_or("")
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -94,7 +94,10 @@ impl Metadata {
     }
 
     pub fn get(&self, key: &str) -> Option<&MetadataValue> {
-        self.0.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {

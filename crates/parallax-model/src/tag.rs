@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn case_is_kept() {
-        assert_ne!(Tag::parse("Physics").unwrap(), Tag::parse("physics").unwrap());
+        assert_ne!(
+            Tag::parse("Physics").unwrap(),
+            Tag::parse("physics").unwrap()
+        );
     }
 
     #[test]

@@ -127,7 +127,8 @@ fn validate_metadata(
     };
     for (k, v) in entries {
         let at = format!("{path}.{field}{}", json_path_key(k));
-        let key = MetadataKey::parse(k).map_err(|e| violations.push(Violation::new(&at, e.to_string())));
+        let key =
+            MetadataKey::parse(k).map_err(|e| violations.push(Violation::new(&at, e.to_string())));
         let value = match v {
             Value::String(s) => MetadataValue::parse(s)
                 .map_err(|e| violations.push(Violation::new(&at, e.to_string()))),
@@ -159,7 +160,8 @@ fn validate_metadata(
 /// Renders an object key as a path segment: bare when it is an identifier, quoted otherwise.
 fn json_path_key(k: &str) -> String {
     let plain = !k.is_empty()
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if plain {
         format!(".{k}")
     } else {
@@ -237,7 +239,10 @@ mod tests {
 
     #[test]
     fn count_limits_are_configurable() {
-        let limits = Limits { max_tags: 2, max_metadata_keys: 1 };
+        let limits = Limits {
+            max_tags: 2,
+            max_metadata_keys: 1,
+        };
         let errs = validate_annotations(
             "t",
             Some(&json!(["a", "b", "c", "a"])),
@@ -246,8 +251,14 @@ mod tests {
             &limits,
         )
         .unwrap_err();
-        assert_eq!(errs[0].to_string(), "t.tags: record has 3 distinct tags; the limit is 2");
-        assert_eq!(errs[1].to_string(), "t.metadata: record has 2 metadata keys; the limit is 1");
+        assert_eq!(
+            errs[0].to_string(),
+            "t.tags: record has 3 distinct tags; the limit is 2"
+        );
+        assert_eq!(
+            errs[1].to_string(),
+            "t.metadata: record has 2 metadata keys; the limit is 1"
+        );
     }
 
     proptest! {

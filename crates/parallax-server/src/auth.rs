@@ -54,11 +54,15 @@ pub fn issue_token(secret: &[u8], key_id: Uuid, now: i64) -> String {
 /// Checks a token's signature and expiry and returns its subject.
 pub fn verify_token(secret: &[u8], token: &str, now: i64) -> Result<Uuid, &'static str> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("the access token is not a JWT");
     };
     let expected = sign(secret, &format!("{h}.{p}"));
-    let given = URL_SAFE_NO_PAD.decode(s).map_err(|_| "the access token signature is malformed")?;
+    let given = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| "the access token signature is malformed")?;
     if !constant_time_eq(&expected, &given) {
         return Err("the access token signature is invalid");
     }
@@ -96,7 +100,9 @@ impl Principal {
         if self.key.may_access(project_id) {
             Ok(())
         } else {
-            Err(ApiError::NotFound(format!("project {project_id} not found")))
+            Err(ApiError::NotFound(format!(
+                "project {project_id} not found"
+            )))
         }
     }
 
@@ -124,16 +130,25 @@ pub async fn key_for_secret(state: &AppState, raw: &str) -> ApiResult<Option<Api
     state.store(move |s| s.api_key_by_hash(&hash)).await
 }
 
-const MISSING: &str = "missing credentials: send `Authorization: Bearer <token or API key>` or an `X-API-Key` header";
+const MISSING: &str =
+    "missing credentials: send `Authorization: Bearer <token or API key>` or an `X-API-Key` header";
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Principal> {
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
         let raw_key = header("x-api-key").or_else(|| header("galileo-api-key"));
         let bearer = header("authorization").and_then(|v| {
-            v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .map(str::trim)
         });
         let key = match (raw_key, bearer) {
             (Some(raw), _) => key_for_secret(state, raw).await?,
@@ -141,7 +156,8 @@ impl FromRequestParts<AppState> for Principal {
                 key_for_secret(state, token).await?
             }
             (None, Some(token)) => {
-                let id = verify_token(&state.secret, token, unix_now()).map_err(|m| ApiError::Unauthenticated(m.into()))?;
+                let id = verify_token(&state.secret, token, unix_now())
+                    .map_err(|m| ApiError::Unauthenticated(m.into()))?;
                 state.store(move |s| s.api_key(id)).await?
             }
             (None, None) => return Err(ApiError::Unauthenticated(MISSING.into())),
@@ -161,7 +177,10 @@ mod tests {
         let t = issue_token(b"secret", id, 1000);
         assert_eq!(verify_token(b"secret", &t, 1001), Ok(id));
         assert!(verify_token(b"other", &t, 1001).is_err());
-        assert_eq!(verify_token(b"secret", &t, 1000 + TOKEN_SECONDS), Err("the access token has expired; log in again"));
+        assert_eq!(
+            verify_token(b"secret", &t, 1000 + TOKEN_SECONDS),
+            Err("the access token has expired; log in again")
+        );
         assert!(verify_token(b"secret", "opaque", 0).is_err());
     }
 }

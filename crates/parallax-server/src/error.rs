@@ -64,7 +64,11 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
         }
-        (self.status(), Json(json!({"detail": self.public_message()}))).into_response()
+        (
+            self.status(),
+            Json(json!({"detail": self.public_message()})),
+        )
+            .into_response()
     }
 }
 

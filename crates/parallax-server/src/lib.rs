@@ -10,8 +10,8 @@ mod json;
 pub mod pii;
 pub mod review;
 pub mod routes;
-pub mod state;
 mod startup;
+pub mod state;
 
 pub use config::Config;
 pub use startup::{open_state, run, serve};

@@ -10,7 +10,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use parallax_model::wire::galileo::{record_to_json, Decoded, Owner, Quarantined};
-use parallax_model::{redact, redact_annotations, scan, scan_annotations, MetadataKey, MetadataValue, PiiHit, PiiPolicy, Tag, Violation};
+use parallax_model::{
+    redact, redact_annotations, scan, scan_annotations, MetadataKey, MetadataValue, PiiHit,
+    PiiPolicy, Tag, Violation,
+};
 use parallax_store::AnnotationOp;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -35,7 +38,12 @@ pub fn guard_records(policy: PiiPolicy, decoded: &mut Decoded) {
             continue;
         }
         let relative = |hits: &[PiiHit]| -> Vec<PiiHit> {
-            hits.iter().map(|h| PiiHit { path: h.path.trim_start_matches('.').to_owned(), ..h.clone() }).collect()
+            hits.iter()
+                .map(|h| PiiHit {
+                    path: h.path.trim_start_matches('.').to_owned(),
+                    ..h.clone()
+                })
+                .collect()
         };
         match policy {
             PiiPolicy::Warn => {
@@ -43,12 +51,20 @@ pub fn guard_records(policy: PiiPolicy, decoded: &mut Decoded) {
                 kept.push(r);
             }
             PiiPolicy::Redact => {
-                let redacted = redact_annotations("", &mut r.tags, &mut r.metadata, "user_metadata");
-                r.extra.insert("pii_redacted".into(), hits_json(&relative(&redacted)));
+                let redacted =
+                    redact_annotations("", &mut r.tags, &mut r.metadata, "user_metadata");
+                r.extra
+                    .insert("pii_redacted".into(), hits_json(&relative(&redacted)));
                 kept.push(r);
             }
             PiiPolicy::Reject => {
-                let raw = record_to_json(&r, Owner { project_id: Uuid::nil(), log_stream_id: Uuid::nil() });
+                let raw = record_to_json(
+                    &r,
+                    Owner {
+                        project_id: Uuid::nil(),
+                        log_stream_id: Uuid::nil(),
+                    },
+                );
                 decoded.quarantined.push(Quarantined {
                     id: r.id,
                     record_type: r.record_type,
@@ -58,7 +74,12 @@ pub fn guard_records(policy: PiiPolicy, decoded: &mut Decoded) {
                     raw,
                     violations: relative(&hits)
                         .iter()
-                        .map(|h| Violation::new(&h.path, format!("{}; the project's PII policy rejects it", h.message())))
+                        .map(|h| {
+                            Violation::new(
+                                &h.path,
+                                format!("{}; the project's PII policy rejects it", h.message()),
+                            )
+                        })
                         .collect(),
                 });
             }
@@ -68,7 +89,10 @@ pub fn guard_records(policy: PiiPolicy, decoded: &mut Decoded) {
 }
 
 /// Applies `policy` to review ops: rejects, redacts, or returns warnings (path per op).
-pub fn guard_ops(policy: PiiPolicy, ops: Vec<AnnotationOp>) -> ApiResult<(Vec<AnnotationOp>, Vec<Value>)> {
+pub fn guard_ops(
+    policy: PiiPolicy,
+    ops: Vec<AnnotationOp>,
+) -> ApiResult<(Vec<AnnotationOp>, Vec<Value>)> {
     let mut out = Vec::with_capacity(ops.len());
     let mut warnings = Vec::new();
     for (i, op) in ops.into_iter().enumerate() {
@@ -79,7 +103,9 @@ pub fn guard_ops(policy: PiiPolicy, ops: Vec<AnnotationOp>) -> ApiResult<(Vec<An
         let mut op = op;
         for (field, text) in texts {
             let findings = scan(&text);
-            let Some(first) = findings.first() else { continue };
+            let Some(first) = findings.first() else {
+                continue;
+            };
             let path = format!("ops[{i}].{field}");
             match policy {
                 PiiPolicy::Reject => {
@@ -106,7 +132,10 @@ fn redact_op(op: AnnotationOp, field: &str, clean: &str) -> ApiResult<Annotation
         (AnnotationOp::AddTag(_), _) => AnnotationOp::AddTag(tag()?),
         (AnnotationOp::RemoveTag(_), _) => AnnotationOp::RemoveTag(tag()?),
         (AnnotationOp::SetMetadata(_, v), "key") => AnnotationOp::SetMetadata(key()?, v),
-        (AnnotationOp::SetMetadata(k, _), _) => AnnotationOp::SetMetadata(k, MetadataValue::parse(clean).map_err(|e| bad(e.to_string()))?),
+        (AnnotationOp::SetMetadata(k, _), _) => AnnotationOp::SetMetadata(
+            k,
+            MetadataValue::parse(clean).map_err(|e| bad(e.to_string()))?,
+        ),
         (AnnotationOp::UnsetMetadata(_), _) => AnnotationOp::UnsetMetadata(key()?),
     })
 }

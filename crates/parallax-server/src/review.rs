@@ -27,7 +27,9 @@ pub async fn annotate_record(
     let policy = crate::pii::policy(state, project_id).await?;
     let (ops, warnings) = crate::pii::guard_ops(policy, ops)?;
     let limits = state.limits;
-    let events = state.store(move |s| s.annotate(project_id, record_id, ops, actor, source, limits)).await?;
+    let events = state
+        .store(move |s| s.annotate(project_id, record_id, ops, actor, source, limits))
+        .await?;
     Ok((events, warnings))
 }
 
@@ -39,8 +41,14 @@ pub fn key_actor(who: &Principal) -> Actor {
 /// the path of anything wrong.
 pub fn parse_op(v: &Value, path: &str) -> ApiResult<AnnotationOp> {
     let bad = |m: String| ApiError::Unprocessable(format!("{path}{m}"));
-    let op = v["op"].as_str().ok_or_else(|| bad(".op: required (add_tag, remove_tag, set_metadata or unset_metadata)".into()))?;
-    let key = v.get("key").or_else(|| v.get("tag")).and_then(Value::as_str).ok_or_else(|| bad(".key: required".into()))?;
+    let op = v["op"].as_str().ok_or_else(|| {
+        bad(".op: required (add_tag, remove_tag, set_metadata or unset_metadata)".into())
+    })?;
+    let key = v
+        .get("key")
+        .or_else(|| v.get("tag"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(".key: required".into()))?;
     let tag = || Tag::parse(key).map_err(|e| bad(format!(".key: {e}")));
     let mkey = || MetadataKey::parse(key).map_err(|e| bad(format!(".key: {e}")));
     Ok(match op {
@@ -56,15 +64,25 @@ pub fn parse_op(v: &Value, path: &str) -> ApiResult<AnnotationOp> {
 }
 
 pub fn parse_ops(v: &Value) -> ApiResult<Vec<AnnotationOp>> {
-    let items = v.as_array().ok_or_else(|| ApiError::Unprocessable("ops: expected an array of ops".into()))?;
+    let items = v
+        .as_array()
+        .ok_or_else(|| ApiError::Unprocessable("ops: expected an array of ops".into()))?;
     if items.is_empty() {
         return Err(ApiError::Unprocessable("ops: give at least one op".into()));
     }
-    items.iter().enumerate().map(|(i, op)| parse_op(op, &format!("ops[{i}]"))).collect()
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, op)| parse_op(op, &format!("ops[{i}]")))
+        .collect()
 }
 
 pub fn ops_json(ops: &[AnnotationOp]) -> Value {
-    Value::Array(ops.iter().map(|o| json!({"op": o.name(), "key": o.key(), "value": o.value()})).collect())
+    Value::Array(
+        ops.iter()
+            .map(|o| json!({"op": o.name(), "key": o.key(), "value": o.value()}))
+            .collect(),
+    )
 }
 
 pub fn job_json(j: &BulkJob) -> Value {
@@ -99,35 +117,63 @@ pub async fn start_bulk(
         undo_of: None,
     };
     let job = state.store(move |s| s.create_job(new)).await?;
-    let ids = state.store(move |s| s.matching_ids(project_id, log_stream_id, root, filter.as_ref())).await?;
+    let ids = state
+        .store(move |s| s.matching_ids(project_id, log_stream_id, root, filter.as_ref()))
+        .await?;
     let total = ids.len() as u64;
     let (id, st) = (job.id, state.clone());
-    state.store(move |s| s.update_job(id, "running", total, 0, None)).await?;
+    state
+        .store(move |s| s.update_job(id, "running", total, 0, None))
+        .await?;
     tokio::spawn(async move {
         let mut done = 0u64;
         for chunk in ids.chunks(CHUNK) {
-            let (chunk, ops, actor, limits) = (chunk.to_vec(), ops.clone(), actor.clone(), st.limits);
+            let (chunk, ops, actor, limits) =
+                (chunk.to_vec(), ops.clone(), actor.clone(), st.limits);
             let n = chunk.len() as u64;
-            let result = st.store(move |s| s.annotate_many(project_id, chunk, ops, actor, Source::Bulk(id), limits)).await;
+            let result = st
+                .store(move |s| {
+                    s.annotate_many(project_id, chunk, ops, actor, Source::Bulk(id), limits)
+                })
+                .await;
             if let Err(e) = result {
-                let _ = st.store(move |s| s.update_job(id, "failed", total, done, Some(e.public_message()))).await;
+                let _ = st
+                    .store(move |s| {
+                        s.update_job(id, "failed", total, done, Some(e.public_message()))
+                    })
+                    .await;
                 return;
             }
             done += n;
-            let _ = st.store(move |s| s.update_job(id, "running", total, done, None)).await;
+            let _ = st
+                .store(move |s| s.update_job(id, "running", total, done, None))
+                .await;
         }
-        let _ = st.store(move |s| s.update_job(id, "done", total, done, None)).await;
+        let _ = st
+            .store(move |s| s.update_job(id, "done", total, done, None))
+            .await;
     });
     Ok(job)
 }
 
 /// Undoes a whole job as a new job that appends the inverse of each of its events.
-pub async fn undo_bulk(state: &AppState, project_id: Uuid, job: BulkJob, actor: Actor) -> ApiResult<BulkJob> {
+pub async fn undo_bulk(
+    state: &AppState,
+    project_id: Uuid,
+    job: BulkJob,
+    actor: Actor,
+) -> ApiResult<BulkJob> {
     if job.state == "running" {
-        return Err(ApiError::Conflict(format!("job {} is still running; undo it when it has finished", job.id)));
+        return Err(ApiError::Conflict(format!(
+            "job {} is still running; undo it when it has finished",
+            job.id
+        )));
     }
     if job.state == "undone" {
-        return Err(ApiError::Conflict(format!("job {} was already undone", job.id)));
+        return Err(ApiError::Conflict(format!(
+            "job {} was already undone",
+            job.id
+        )));
     }
     let new = NewBulkJob {
         project_id,
@@ -142,28 +188,41 @@ pub async fn undo_bulk(state: &AppState, project_id: Uuid, job: BulkJob, actor: 
     // Each record of the job got one event per op; each is undone by one inverse.
     let events = job.done * job.ops.as_array().map_or(1, |a| a.len() as u64);
     let (undo_id, target, total, st) = (undo.id, job.id, events, state.clone());
-    state.store(move |s| s.update_job(target, "undone", job.total, job.done, None)).await?;
+    state
+        .store(move |s| s.update_job(target, "undone", job.total, job.done, None))
+        .await?;
     tokio::spawn(async move {
         let mut after = None;
         let mut done = 0u64;
         loop {
             let a = actor.clone();
-            match st.store(move |s| s.undo_job_chunk(project_id, target, undo_id, a, after, CHUNK)).await {
+            match st
+                .store(move |s| s.undo_job_chunk(project_id, target, undo_id, a, after, CHUNK))
+                .await
+            {
                 Ok((n, next)) => {
                     done += n;
-                    let _ = st.store(move |s| s.update_job(undo_id, "running", total, done, None)).await;
+                    let _ = st
+                        .store(move |s| s.update_job(undo_id, "running", total, done, None))
+                        .await;
                     match next {
                         Some(pos) => after = Some(pos),
                         None => break,
                     }
                 }
                 Err(e) => {
-                    let _ = st.store(move |s| s.update_job(undo_id, "failed", total, done, Some(e.public_message()))).await;
+                    let _ = st
+                        .store(move |s| {
+                            s.update_job(undo_id, "failed", total, done, Some(e.public_message()))
+                        })
+                        .await;
                     return;
                 }
             }
         }
-        let _ = st.store(move |s| s.update_job(undo_id, "done", done, done, None)).await;
+        let _ = st
+            .store(move |s| s.update_job(undo_id, "done", done, done, None))
+            .await;
     });
     Ok(undo)
 }

@@ -64,7 +64,8 @@ fn load_or_create_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut secret = vec![0u8; 32];
     getrandom::getrandom(&mut secret).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
-    std::fs::write(&path, hex::encode(&secret)).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, hex::encode(&secret))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -76,7 +77,10 @@ fn load_or_create_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
 /// With no key at all, the server would be unusable: create an admin key from
 /// `PARALLAX_INIT_API_KEY`, or a random one printed once.
 async fn ensure_first_key(state: &AppState) -> anyhow::Result<()> {
-    let keys = state.store(|s| s.api_keys()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let keys = state
+        .store(|s| s.api_keys())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !keys.is_empty() {
         return Ok(());
     }
@@ -91,7 +95,10 @@ async fn ensure_first_key(state: &AppState) -> anyhow::Result<()> {
         role: Role::Admin,
         projects: None,
     };
-    state.store(move |s| s.create_api_key(new)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    state
+        .store(move |s| s.create_api_key(new))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if generated {
         // Printed once, on stdout, because it is never stored in clear.
         println!("Created the first admin API key (shown only this once):\n\n    {key}\n");

@@ -24,7 +24,15 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, duration: Option<i64>, status: Option<i64>, tin: Option<i64>, tout: Option<i64>, at: i64, interval: Option<i64>) {
+    fn add(
+        &mut self,
+        duration: Option<i64>,
+        status: Option<i64>,
+        tin: Option<i64>,
+        tout: Option<i64>,
+        at: i64,
+        interval: Option<i64>,
+    ) {
         self.count += 1;
         let error = status.is_some_and(|s| s >= 400);
         self.errors += error as u64;
@@ -62,17 +70,33 @@ impl Acc {
                 return None;
             }
             // Nearest-rank percentile: the smallest value with at least q of the values at or below it.
-            let rank = ((q * self.durations.len() as f64).ceil() as usize).clamp(1, self.durations.len());
+            let rank =
+                ((q * self.durations.len() as f64).ceil() as usize).clamp(1, self.durations.len());
             Some(self.durations[rank - 1])
         };
-        let latency_ns = Percentiles { p50: pick(0.50), p95: pick(0.95), p99: pick(0.99) };
+        let latency_ns = Percentiles {
+            p50: pick(0.50),
+            p95: pick(0.95),
+            p99: pick(0.99),
+        };
         let mut series: Vec<Bucket> = self
             .buckets
             .into_iter()
-            .map(|(start, (count, errors))| Bucket { start: Timestamp(start), count, errors })
+            .map(|(start, (count, errors))| Bucket {
+                start: Timestamp(start),
+                count,
+                errors,
+            })
             .collect();
         series.sort_by_key(|b| b.start);
-        Group { key, count: self.count, errors: self.errors, latency_ns, tokens: self.tokens, series }
+        Group {
+            key,
+            count: self.count,
+            errors: self.errors,
+            latency_ns,
+            tokens: self.tokens,
+            series,
+        }
     }
 }
 
@@ -168,7 +192,11 @@ pub fn aggregate(store: &SqliteStore, req: &AggregateRequest) -> StoreResult<Agg
     let mut groups: Vec<(Option<String>, Acc)> = accs.into_iter().collect();
     groups.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
     let top = req.top.max(1);
-    let rest: Vec<(Option<String>, Acc)> = if groups.len() > top { groups.split_off(top) } else { Vec::new() };
+    let rest: Vec<(Option<String>, Acc)> = if groups.len() > top {
+        groups.split_off(top)
+    } else {
+        Vec::new()
+    };
     let other = (!rest.is_empty()).then(|| {
         let mut acc = Acc::default();
         for (_, a) in rest {
@@ -176,5 +204,8 @@ pub fn aggregate(store: &SqliteStore, req: &AggregateRequest) -> StoreResult<Agg
         }
         acc.finish(None)
     });
-    Ok(Aggregate { groups: groups.into_iter().map(|(k, a)| a.finish(k)).collect(), other })
+    Ok(Aggregate {
+        groups: groups.into_iter().map(|(k, a)| a.finish(k)).collect(),
+        other,
+    })
 }

@@ -5,9 +5,9 @@
 
 use crate::control::uuid_of;
 use crate::index::RowKey;
+use crate::internal;
 use crate::read::{metadata_from_json, tags_from_json, tags_to_json};
 use crate::writer::Writer;
-use crate::internal;
 use parallax_model::{Limits, Metadata, Tag, Timestamp};
 use parallax_store::*;
 use rusqlite::{params, OptionalExtension};
@@ -68,24 +68,39 @@ impl Writer {
         limits: &Limits,
         undoes: Option<i64>,
     ) -> StoreResult<Vec<AnnotationEvent>> {
-        let t = self.target(record)?.filter(|t| t.project == project).ok_or_else(|| StoreError::NotFound(format!("record {record}")))?;
+        let t = self
+            .target(record)?
+            .filter(|t| t.project == project)
+            .ok_or_else(|| StoreError::NotFound(format!("record {record}")))?;
         let logged = t.logged.clone().unwrap_or_else(|| {
-            json!({"tags": tags_to_json(&t.tags), "metadata": t.metadata.to_json().to_string()}).to_string()
+            json!({"tags": tags_to_json(&t.tags), "metadata": t.metadata.to_json().to_string()})
+                .to_string()
         });
         // Plan: the state before each op, and the final state.
         let (mut tags, mut metadata) = (t.tags.clone(), t.metadata.clone());
         let mut previous = Vec::with_capacity(ops.len());
         for op in ops {
             previous.push(match op {
-                AnnotationOp::AddTag(tag) | AnnotationOp::RemoveTag(tag) => {
-                    Some(if tags.contains(tag) { "present" } else { "absent" }.to_owned())
+                AnnotationOp::AddTag(tag) | AnnotationOp::RemoveTag(tag) => Some(
+                    if tags.contains(tag) {
+                        "present"
+                    } else {
+                        "absent"
+                    }
+                    .to_owned(),
+                ),
+                AnnotationOp::SetMetadata(k, _) | AnnotationOp::UnsetMetadata(k) => {
+                    metadata.get(k.as_str()).map(|v| v.as_str().to_owned())
                 }
-                AnnotationOp::SetMetadata(k, _) | AnnotationOp::UnsetMetadata(k) => metadata.get(k.as_str()).map(|v| v.as_str().to_owned()),
             });
             crate::events::apply(op.name(), op.key(), op.value(), &mut tags, &mut metadata);
         }
         if tags.len() > limits.max_tags {
-            return Err(StoreError::Invalid(format!("record {record} would have {} tags; the limit is {}", tags.len(), limits.max_tags)));
+            return Err(StoreError::Invalid(format!(
+                "record {record} would have {} tags; the limit is {}",
+                tags.len(),
+                limits.max_tags
+            )));
         }
         if metadata.len() > limits.max_metadata_keys {
             return Err(StoreError::Invalid(format!(
@@ -145,8 +160,17 @@ impl Writer {
             events.push(event);
         }
         self.conn
-            .prepare_cached("UPDATE records SET tags = ?2, metadata = ?3, logged = ?4 WHERE id = ?1")
-            .and_then(|mut st| st.execute(params![t.key.record_id, tags_to_json(&tags), metadata.to_json().to_string(), logged]))
+            .prepare_cached(
+                "UPDATE records SET tags = ?2, metadata = ?3, logged = ?4 WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    t.key.record_id,
+                    tags_to_json(&tags),
+                    metadata.to_json().to_string(),
+                    logged
+                ])
+            })
             .map_err(internal)?;
         Ok(events)
     }
@@ -154,13 +178,17 @@ impl Writer {
     /// The op that restores what `event` replaced.
     pub fn inverse(op: &str, key: &str, previous: Option<&str>) -> StoreResult<AnnotationOp> {
         let tag = || Tag::parse(key).map_err(|e| StoreError::Internal(e.to_string()));
-        let mkey = || parallax_model::MetadataKey::parse(key).map_err(|e| StoreError::Internal(e.to_string()));
+        let mkey = || {
+            parallax_model::MetadataKey::parse(key).map_err(|e| StoreError::Internal(e.to_string()))
+        };
         Ok(match (op, previous) {
             ("add_tag" | "remove_tag", Some("present")) => AnnotationOp::AddTag(tag()?),
             ("add_tag" | "remove_tag", _) => AnnotationOp::RemoveTag(tag()?),
-            ("set_metadata" | "unset_metadata", Some(v)) => {
-                AnnotationOp::SetMetadata(mkey()?, parallax_model::MetadataValue::parse(v).map_err(|e| StoreError::Internal(e.to_string()))?)
-            }
+            ("set_metadata" | "unset_metadata", Some(v)) => AnnotationOp::SetMetadata(
+                mkey()?,
+                parallax_model::MetadataValue::parse(v)
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
+            ),
             ("set_metadata" | "unset_metadata", None) => AnnotationOp::UnsetMetadata(mkey()?),
             (other, _) => return Err(StoreError::Internal(format!("unknown event op {other}"))),
         })

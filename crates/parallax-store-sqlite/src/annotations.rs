@@ -57,18 +57,40 @@ fn job_row(r: &Row) -> rusqlite::Result<BulkJob> {
 
 fn project_rowid(w: &Writer, project: Uuid) -> StoreResult<i64> {
     w.conn
-        .query_row("SELECT id FROM projects WHERE uuid = ?1", [project.as_bytes()], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM projects WHERE uuid = ?1",
+            [project.as_bytes()],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(internal)?
         .ok_or_else(|| StoreError::NotFound(format!("project {project}")))
 }
 
 impl AnnotationStore for SqliteStore {
-    fn annotate(&self, project_id: Uuid, record_id: Uuid, ops: Vec<AnnotationOp>, actor: Actor, source: Source, limits: Limits) -> StoreResult<Vec<AnnotationEvent>> {
-        self.write(move |w| w.annotate_one(project_id, record_id, &ops, &actor, &source, &limits, None))
+    fn annotate(
+        &self,
+        project_id: Uuid,
+        record_id: Uuid,
+        ops: Vec<AnnotationOp>,
+        actor: Actor,
+        source: Source,
+        limits: Limits,
+    ) -> StoreResult<Vec<AnnotationEvent>> {
+        self.write(move |w| {
+            w.annotate_one(project_id, record_id, &ops, &actor, &source, &limits, None)
+        })
     }
 
-    fn annotate_many(&self, project_id: Uuid, record_ids: Vec<Uuid>, ops: Vec<AnnotationOp>, actor: Actor, source: Source, limits: Limits) -> StoreResult<(u64, Vec<Uuid>)> {
+    fn annotate_many(
+        &self,
+        project_id: Uuid,
+        record_ids: Vec<Uuid>,
+        ops: Vec<AnnotationOp>,
+        actor: Actor,
+        source: Source,
+        limits: Limits,
+    ) -> StoreResult<(u64, Vec<Uuid>)> {
         self.write(move |w| {
             let mut written = 0u64;
             let mut skipped = Vec::new();
@@ -93,25 +115,56 @@ impl AnnotationStore for SqliteStore {
         })
     }
 
-    fn undo_annotation(&self, project_id: Uuid, event_id: Uuid, actor: Actor, source: Source) -> StoreResult<AnnotationEvent> {
+    fn undo_annotation(
+        &self,
+        project_id: Uuid,
+        event_id: Uuid,
+        actor: Actor,
+        source: Source,
+    ) -> StoreResult<AnnotationEvent> {
         self.write(move |w| {
             let (event, rowid) = w
                 .conn
-                .query_row(&format!("SELECT {EVENT_COLS} FROM {EVENT_FROM} WHERE e.uuid = ?1 AND p.uuid = ?2"), params![event_id.as_bytes(), project_id.as_bytes()], event_row)
+                .query_row(
+                    &format!(
+                        "SELECT {EVENT_COLS} FROM {EVENT_FROM} WHERE e.uuid = ?1 AND p.uuid = ?2"
+                    ),
+                    params![event_id.as_bytes(), project_id.as_bytes()],
+                    event_row,
+                )
                 .optional()
                 .map_err(internal)?
                 .ok_or_else(|| StoreError::NotFound(format!("annotation event {event_id}")))?;
             let op = Writer::inverse(&event.op, &event.key, event.previous.as_deref())?;
             // Undo restores a state; the count limits held there already, so none are enforced.
-            let unlimited = Limits { max_tags: usize::MAX, max_metadata_keys: usize::MAX };
-            let mut out = w.annotate_one(project_id, event.record_id, &[op], &actor, &source, &unlimited, Some(rowid))?;
+            let unlimited = Limits {
+                max_tags: usize::MAX,
+                max_metadata_keys: usize::MAX,
+            };
+            let mut out = w.annotate_one(
+                project_id,
+                event.record_id,
+                &[op],
+                &actor,
+                &source,
+                &unlimited,
+                Some(rowid),
+            )?;
             let mut inverse = out.pop().expect("one op, one event");
             inverse.undoes = Some(event.id);
             Ok(inverse)
         })
     }
 
-    fn undo_job_chunk(&self, project_id: Uuid, job: Uuid, undo_job: Uuid, actor: Actor, after: Option<i64>, limit: usize) -> StoreResult<(u64, Option<i64>)> {
+    fn undo_job_chunk(
+        &self,
+        project_id: Uuid,
+        job: Uuid,
+        undo_job: Uuid,
+        actor: Actor,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<(u64, Option<i64>)> {
         self.write(move |w| {
             let events: Vec<(AnnotationEvent, i64)> = w
                 .conn
@@ -134,7 +187,13 @@ impl AnnotationStore for SqliteStore {
         })
     }
 
-    fn matching_ids(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<Vec<Uuid>> {
+    fn matching_ids(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<Vec<Uuid>> {
         self.ids_matching(project_id, log_stream_id, root, filter)
     }
 
@@ -155,10 +214,18 @@ impl AnnotationStore for SqliteStore {
                 .map_err(internal)?;
             Ok(())
         })?;
-        self.job(project, id)?.ok_or_else(|| StoreError::Internal("job vanished".into()))
+        self.job(project, id)?
+            .ok_or_else(|| StoreError::Internal("job vanished".into()))
     }
 
-    fn update_job(&self, id: Uuid, state: &str, total: u64, done: u64, error: Option<String>) -> StoreResult<()> {
+    fn update_job(
+        &self,
+        id: Uuid,
+        state: &str,
+        total: u64,
+        done: u64,
+        error: Option<String>,
+    ) -> StoreResult<()> {
         let state = state.to_owned();
         self.write(move |w| {
             let finished = (state != "running").then(|| Timestamp::now().0);
@@ -173,14 +240,23 @@ impl AnnotationStore for SqliteStore {
     }
 
     fn job(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<BulkJob>> {
-        self.read(|c| c.query_row(&format!("SELECT {JOB_COLS} WHERE j.uuid = ?1 AND p.uuid = ?2"), params![id.as_bytes(), project_id.as_bytes()], job_row).optional())
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {JOB_COLS} WHERE j.uuid = ?1 AND p.uuid = ?2"),
+                params![id.as_bytes(), project_id.as_bytes()],
+                job_row,
+            )
+            .optional()
+        })
     }
 
     fn jobs(&self, project_id: Uuid, limit: usize) -> StoreResult<Vec<BulkJob>> {
         self.read(|c| {
-            c.prepare(&format!("SELECT {JOB_COLS} WHERE p.uuid = ?1 ORDER BY j.id DESC LIMIT ?2"))?
-                .query_map(params![project_id.as_bytes(), limit as i64], job_row)?
-                .collect()
+            c.prepare(&format!(
+                "SELECT {JOB_COLS} WHERE p.uuid = ?1 ORDER BY j.id DESC LIMIT ?2"
+            ))?
+            .query_map(params![project_id.as_bytes(), limit as i64], job_row)?
+            .collect()
         })
     }
 
@@ -224,14 +300,27 @@ impl AnnotationStore for SqliteStore {
     }
 
     fn pii_policy(&self, project_id: Uuid) -> StoreResult<String> {
-        self.read(|c| c.query_row("SELECT pii_policy FROM projects WHERE uuid = ?1", [project_id.as_bytes()], |r| r.get(0)).optional())?
-            .ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))
+        self.read(|c| {
+            c.query_row(
+                "SELECT pii_policy FROM projects WHERE uuid = ?1",
+                [project_id.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()
+        })?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))
     }
 
     fn set_pii_policy(&self, project_id: Uuid, policy: &str) -> StoreResult<()> {
         let policy = policy.to_owned();
         self.write(move |w| {
-            let n = w.conn.execute("UPDATE projects SET pii_policy = ?2 WHERE uuid = ?1", params![project_id.as_bytes(), policy]).map_err(internal)?;
+            let n = w
+                .conn
+                .execute(
+                    "UPDATE projects SET pii_policy = ?2 WHERE uuid = ?1",
+                    params![project_id.as_bytes(), policy],
+                )
+                .map_err(internal)?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!("project {project_id}")));
             }

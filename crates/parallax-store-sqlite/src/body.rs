@@ -34,7 +34,10 @@ pub fn decode(v: ValueRef) -> Option<String> {
         ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
         ValueRef::Blob(b) => {
             let mut out = String::with_capacity(b.len() * 3);
-            DeflateDecoder::new(b).read_to_string(&mut out).ok().map(|_| out)
+            DeflateDecoder::new(b)
+                .read_to_string(&mut out)
+                .ok()
+                .map(|_| out)
         }
         _ => None,
     }
@@ -46,7 +49,13 @@ mod tests {
 
     #[test]
     fn round_trips_short_and_long_bodies() {
-        for json in [r#"{"i":"q"}"#.to_owned(), format!(r#"{{"i":"{}"}}"#, "Newton's first law of motion ".repeat(40))] {
+        for json in [
+            r#"{"i":"q"}"#.to_owned(),
+            format!(
+                r#"{{"i":"{}"}}"#,
+                "Newton's first law of motion ".repeat(40)
+            ),
+        ] {
             let stored = encode(json.clone());
             let back = match &stored {
                 Value::Text(t) => decode(ValueRef::Text(t.as_bytes())),
@@ -55,6 +64,9 @@ mod tests {
             };
             assert_eq!(back.as_deref(), Some(json.as_str()));
         }
-        assert!(matches!(encode("x".repeat(1000)), Value::Blob(_)), "long text is deflated");
+        assert!(
+            matches!(encode("x".repeat(1000)), Value::Blob(_)),
+            "long text is deflated"
+        );
     }
 }

@@ -23,8 +23,18 @@ pub struct Keys {
     pub id: &'static str,
 }
 
-pub const RECORD_KEYS: Keys = Keys { stream: "r.stream_id", root: "r.root", created: "r.created_at", id: "r.id" };
-pub const DRIVER_KEYS: Keys = Keys { stream: "d.stream_id", root: "d.root", created: "d.created_at", id: "d.record_id" };
+pub const RECORD_KEYS: Keys = Keys {
+    stream: "r.stream_id",
+    root: "r.root",
+    created: "r.created_at",
+    id: "r.id",
+};
+pub const DRIVER_KEYS: Keys = Keys {
+    stream: "d.stream_id",
+    root: "d.root",
+    created: "d.created_at",
+    id: "d.record_id",
+};
 
 pub struct Compiler<'c> {
     pub conn: &'c Connection,
@@ -33,7 +43,10 @@ pub struct Compiler<'c> {
 
 impl<'c> Compiler<'c> {
     pub fn new(conn: &'c Connection) -> Compiler<'c> {
-        Compiler { conn, params: Vec::new() }
+        Compiler {
+            conn,
+            params: Vec::new(),
+        }
     }
 
     /// Binds a value and returns its placeholder.
@@ -53,14 +66,19 @@ impl<'c> Compiler<'c> {
     }
 
     fn join(&mut self, parts: &[Expr], sep: &str, k: Keys) -> rusqlite::Result<String> {
-        let sqls = parts.iter().map(|p| self.expr(p, k)).collect::<rusqlite::Result<Vec<_>>>()?;
+        let sqls = parts
+            .iter()
+            .map(|p| self.expr(p, k))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(format!("({})", sqls.join(sep)))
     }
 
     pub fn tag_ids(&self, names: &[String], case_sensitive: bool) -> rusqlite::Result<Vec<i64>> {
         let mut ids = Vec::new();
         if case_sensitive {
-            let mut st = self.conn.prepare_cached("SELECT id FROM tag_names WHERE name = ?1")?;
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT id FROM tag_names WHERE name = ?1")?;
             for n in names {
                 if let Some(id) = st.query_row([n], |r| r.get(0)).optional()? {
                     ids.push(id);
@@ -81,11 +99,17 @@ impl<'c> Compiler<'c> {
     }
 
     pub fn key_id(&self, key: &str) -> rusqlite::Result<Option<i64>> {
-        self.conn.prepare_cached("SELECT id FROM meta_keys WHERE name = ?1")?.query_row([key], |r| r.get(0)).optional()
+        self.conn
+            .prepare_cached("SELECT id FROM meta_keys WHERE name = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()
     }
 
     pub fn value_id(&self, value: &str) -> rusqlite::Result<Option<i64>> {
-        self.conn.prepare_cached("SELECT id FROM meta_values WHERE value = ?1")?.query_row([value], |r| r.get(0)).optional()
+        self.conn
+            .prepare_cached("SELECT id FROM meta_values WHERE value = ?1")?
+            .query_row([value], |r| r.get(0))
+            .optional()
     }
 
     fn in_list(&mut self, ids: &[i64]) -> String {
@@ -120,21 +144,37 @@ impl<'c> Compiler<'c> {
 
     fn pred(&mut self, p: &Predicate, k: Keys) -> rusqlite::Result<String> {
         match p {
-            Predicate::HasTag { any_of, case_sensitive } => {
+            Predicate::HasTag {
+                any_of,
+                case_sensitive,
+            } => {
                 let ids = self.tag_ids(any_of, *case_sensitive)?;
                 Ok(self.has_tag_sql(&ids, k))
             }
             Predicate::Exists(Field::Metadata(key)) => {
                 let key = self.bind(key.clone());
-                Ok(format!("EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key})"))
+                Ok(format!(
+                    "EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key})"
+                ))
             }
             Predicate::Exists(field) => Ok(format!("({} IS NOT NULL)", self.column(field)?)),
-            Predicate::Compare { field: Field::Metadata(key), op, value, case_sensitive } => {
-                self.meta_compare(key, *op, value, *case_sensitive, k)
-            }
-            Predicate::In { field: Field::Metadata(key), values, negated, case_sensitive } => {
-                if !negated && *case_sensitive && values.iter().all(|v| matches!(v, Value::Str(_))) {
-                    let Some(key_id) = self.key_id(key)? else { return Ok("0".into()) };
+            Predicate::Compare {
+                field: Field::Metadata(key),
+                op,
+                value,
+                case_sensitive,
+            } => self.meta_compare(key, *op, value, *case_sensitive, k),
+            Predicate::In {
+                field: Field::Metadata(key),
+                values,
+                negated,
+                case_sensitive,
+            } => {
+                if !negated && *case_sensitive && values.iter().all(|v| matches!(v, Value::Str(_)))
+                {
+                    let Some(key_id) = self.key_id(key)? else {
+                        return Ok("0".into());
+                    };
                     let mut ids = Vec::new();
                     for v in values {
                         if let Value::Str(s) = v {
@@ -148,41 +188,78 @@ impl<'c> Compiler<'c> {
                     .map(|v| self.value_test("j.value", CmpOp::Eq, v, *case_sensitive))
                     .collect::<rusqlite::Result<_>>()?;
                 let any = format!("({})", each.join(" OR "));
-                let test = if *negated { format!("NOT COALESCE({any}, 0)") } else { any };
+                let test = if *negated {
+                    format!("NOT COALESCE({any}, 0)")
+                } else {
+                    any
+                };
                 let key = self.bind(key.clone());
-                Ok(format!("EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key} AND {test})"))
+                Ok(format!(
+                    "EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key} AND {test})"
+                ))
             }
-            Predicate::Compare { field, op, value, case_sensitive } => {
+            Predicate::Compare {
+                field,
+                op,
+                value,
+                case_sensitive,
+            } => {
                 let col = self.column(field)?;
                 self.field_compare(field, &col, *op, value, *case_sensitive)
             }
-            Predicate::In { field, values, negated, case_sensitive } => {
+            Predicate::In {
+                field,
+                values,
+                negated,
+                case_sensitive,
+            } => {
                 let col = self.column(field)?;
                 let each: Vec<String> = values
                     .iter()
                     .map(|v| self.field_compare(field, &col, CmpOp::Eq, v, *case_sensitive))
                     .collect::<rusqlite::Result<_>>()?;
                 let any = format!("({})", each.join(" OR "));
-                Ok(if *negated { format!("({col} IS NOT NULL AND NOT COALESCE({any}, 0))") } else { any })
+                Ok(if *negated {
+                    format!("({col} IS NOT NULL AND NOT COALESCE({any}, 0))")
+                } else {
+                    any
+                })
             }
         }
     }
 
-    fn meta_compare(&mut self, key: &str, op: CmpOp, value: &Value, cs: bool, k: Keys) -> rusqlite::Result<String> {
+    fn meta_compare(
+        &mut self,
+        key: &str,
+        op: CmpOp,
+        value: &Value,
+        cs: bool,
+        k: Keys,
+    ) -> rusqlite::Result<String> {
         if let (CmpOp::Eq, Value::Str(s), true) = (op, value, cs) {
             // The indexed path: a point lookup on (key, value).
-            let Some(key_id) = self.key_id(key)? else { return Ok("0".into()) };
+            let Some(key_id) = self.key_id(key)? else {
+                return Ok("0".into());
+            };
             let ids: Vec<i64> = self.value_id(s)?.into_iter().collect();
             return Ok(self.has_meta_sql(key_id, &ids, k));
         }
         let test = self.value_test("j.value", op, value, cs)?;
         let key = self.bind(key.to_owned());
-        Ok(format!("EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key} AND {test})"))
+        Ok(format!(
+            "EXISTS (SELECT 1 FROM json_each(r.metadata) j WHERE j.key = {key} AND {test})"
+        ))
     }
 
     /// A test on a metadata value (text) per the model: numbers compare numerically, strings as
     /// text with or without case.
-    fn value_test(&mut self, col: &str, op: CmpOp, value: &Value, cs: bool) -> rusqlite::Result<String> {
+    fn value_test(
+        &mut self,
+        col: &str,
+        op: CmpOp,
+        value: &Value,
+        cs: bool,
+    ) -> rusqlite::Result<String> {
         Ok(match value {
             Value::Num(n) => {
                 let p = self.bind(*n);
@@ -244,7 +321,14 @@ impl<'c> Compiler<'c> {
         })
     }
 
-    fn field_compare(&mut self, field: &Field, col: &str, op: CmpOp, value: &Value, cs: bool) -> rusqlite::Result<String> {
+    fn field_compare(
+        &mut self,
+        field: &Field,
+        col: &str,
+        op: CmpOp,
+        value: &Value,
+        cs: bool,
+    ) -> rusqlite::Result<String> {
         if *field == Field::Type {
             // Types are stored as codes: find the codes whose names pass the test.
             let codes: Vec<String> = RecordType::ALL
@@ -257,9 +341,17 @@ impl<'c> Compiler<'c> {
                 .collect();
             return Ok(format!("({col} IN ({}))", codes.join(", ")));
         }
-        if let (Field::Id | Field::TraceId | Field::ParentId | Field::SessionId, CmpOp::Eq, Value::Str(s)) = (field, op, value) {
+        if let (
+            Field::Id | Field::TraceId | Field::ParentId | Field::SessionId,
+            CmpOp::Eq,
+            Value::Str(s),
+        ) = (field, op, value)
+        {
             if let Ok(u) = uuid::Uuid::parse_str(s) {
-                let blob_col = col.trim_start_matches("plx_uuid(").trim_end_matches(')').to_owned();
+                let blob_col = col
+                    .trim_start_matches("plx_uuid(")
+                    .trim_end_matches(')')
+                    .to_owned();
                 let p = self.bind(u.as_bytes().to_vec());
                 return Ok(format!("({blob_col} = {p})"));
             }
@@ -295,7 +387,11 @@ fn sql_op(op: CmpOp) -> &'static str {
 }
 
 fn text_matches(have: &str, op: CmpOp, want: &str, cs: bool) -> bool {
-    let (h, w) = if cs { (have.to_owned(), want.to_owned()) } else { (have.to_lowercase(), want.to_lowercase()) };
+    let (h, w) = if cs {
+        (have.to_owned(), want.to_owned())
+    } else {
+        (have.to_lowercase(), want.to_lowercase())
+    };
     match op {
         CmpOp::Eq => h == w,
         CmpOp::Ne => h != w,
@@ -313,7 +409,12 @@ pub fn keys_only(e: &Expr) -> bool {
         Expr::And(p) | Expr::Or(p) => p.iter().all(keys_only),
         Expr::Not(inner) => keys_only(inner),
         Expr::Pred(Predicate::HasTag { .. }) => true,
-        Expr::Pred(Predicate::Compare { field: Field::Metadata(_), op: CmpOp::Eq, value: Value::Str(_), case_sensitive: true }) => true,
+        Expr::Pred(Predicate::Compare {
+            field: Field::Metadata(_),
+            op: CmpOp::Eq,
+            value: Value::Str(_),
+            case_sensitive: true,
+        }) => true,
         Expr::Pred(_) => false,
     }
 }

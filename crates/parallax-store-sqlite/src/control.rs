@@ -87,7 +87,11 @@ fn session_row(r: &Row) -> rusqlite::Result<Session> {
 }
 
 /// The rowid of a log stream, checking it belongs to the project.
-pub(crate) fn stream_rowid(conn: &Connection, project_id: Uuid, stream_id: Uuid) -> StoreResult<i64> {
+pub(crate) fn stream_rowid(
+    conn: &Connection,
+    project_id: Uuid,
+    stream_id: Uuid,
+) -> StoreResult<i64> {
     conn.prepare_cached(
         "SELECT s.id FROM log_streams s JOIN projects p ON p.id = s.project_id WHERE s.uuid = ?1 AND p.uuid = ?2",
     )
@@ -203,9 +207,11 @@ impl ControlStore for SqliteStore {
 
     fn log_streams(&self, project_id: Uuid) -> StoreResult<Vec<LogStream>> {
         self.read(|c| {
-            c.prepare(&format!("SELECT {STREAM_COLS} WHERE p.uuid = ?1 ORDER BY s.id"))?
-                .query_map([project_id.as_bytes()], stream_row)?
-                .collect()
+            c.prepare(&format!(
+                "SELECT {STREAM_COLS} WHERE p.uuid = ?1 ORDER BY s.id"
+            ))?
+            .query_map([project_id.as_bytes()], stream_row)?
+            .collect()
         })
     }
 
@@ -368,7 +374,11 @@ impl ControlStore for SqliteStore {
         Ok(made)
     }
 
-    fn sessions_by_external_id(&self, log_stream_id: Uuid, external_id: &str) -> StoreResult<Vec<Session>> {
+    fn sessions_by_external_id(
+        &self,
+        log_stream_id: Uuid,
+        external_id: &str,
+    ) -> StoreResult<Vec<Session>> {
         self.read(|c| {
             c.prepare(&format!(
                 "SELECT {SESSION_COLS} WHERE s.uuid = ?1 AND se.external_id = ?2 ORDER BY se.id"

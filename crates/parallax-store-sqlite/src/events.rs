@@ -10,12 +10,25 @@ use rusqlite::Connection;
 
 /// Applies every event of record `rowid`, oldest first, to `tags` and `metadata`. Returns
 /// whether the record has any events.
-pub fn replay(conn: &Connection, rowid: i64, tags: &mut Vec<Tag>, metadata: &mut Metadata) -> StoreResult<bool> {
+pub fn replay(
+    conn: &Connection,
+    rowid: i64,
+    tags: &mut Vec<Tag>,
+    metadata: &mut Metadata,
+) -> StoreResult<bool> {
     let mut st = conn
-        .prepare_cached("SELECT op, key, value FROM annotation_events WHERE record_id = ?1 ORDER BY id")
+        .prepare_cached(
+            "SELECT op, key, value FROM annotation_events WHERE record_id = ?1 ORDER BY id",
+        )
         .map_err(internal)?;
     let events = st
-        .query_map([rowid], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .query_map([rowid], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
         .map_err(internal)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(internal)?;
@@ -26,7 +39,13 @@ pub fn replay(conn: &Connection, rowid: i64, tags: &mut Vec<Tag>, metadata: &mut
 }
 
 /// Applies one event. Values were validated when the event was recorded.
-pub fn apply(op: &str, key: &str, value: Option<&str>, tags: &mut Vec<Tag>, metadata: &mut Metadata) {
+pub fn apply(
+    op: &str,
+    key: &str,
+    value: Option<&str>,
+    tags: &mut Vec<Tag>,
+    metadata: &mut Metadata,
+) {
     match op {
         "add_tag" => {
             if let Ok(t) = Tag::parse(key) {
@@ -37,7 +56,10 @@ pub fn apply(op: &str, key: &str, value: Option<&str>, tags: &mut Vec<Tag>, meta
         }
         "remove_tag" => tags.retain(|t| t.as_str() != key),
         "set_metadata" => {
-            if let (Ok(k), Ok(v)) = (MetadataKey::parse(key), MetadataValue::parse(value.unwrap_or(""))) {
+            if let (Ok(k), Ok(v)) = (
+                MetadataKey::parse(key),
+                MetadataValue::parse(value.unwrap_or("")),
+            ) {
                 metadata.insert(k, v);
             }
         }

@@ -16,9 +16,15 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             .and_then(|s| parallax_query::parse_number(&s)))
     })?;
     conn.create_scalar_function("plx_lower", 1, flags, |ctx| {
-        Ok(ctx.get::<Option<String>>(0).ok().flatten().map(|s| s.to_lowercase()))
+        Ok(ctx
+            .get::<Option<String>>(0)
+            .ok()
+            .flatten()
+            .map(|s| s.to_lowercase()))
     })?;
-    conn.create_scalar_function("plx_body", 1, flags, |ctx| Ok(crate::body::decode(ctx.get_raw(0))))?;
+    conn.create_scalar_function("plx_body", 1, flags, |ctx| {
+        Ok(crate::body::decode(ctx.get_raw(0)))
+    })?;
     conn.create_scalar_function("plx_uuid", 1, flags, |ctx| {
         Ok(ctx
             .get::<Option<Vec<u8>>>(0)

@@ -6,10 +6,10 @@
 //! the new state written, so re-sends never duplicate anything.
 
 use crate::control::stream_rowid;
-use crate::read::{record_row_at, tags_to_json, RECORD_COLS, RECORD_FROM};
 use crate::index::RowKey;
-use crate::writer::Writer;
 use crate::internal;
+use crate::read::{record_row_at, tags_to_json, RECORD_COLS, RECORD_FROM};
+use crate::writer::Writer;
 use parallax_model::{Metadata, Record, Tag, Timestamp};
 use parallax_store::*;
 use rusqlite::{params, OptionalExtension};
@@ -70,9 +70,17 @@ pub fn body_json(r: &Record) -> String {
         match (k.as_str(), v) {
             (_, Value::Null) => {}
             ("metrics", Value::Object(m)) => {
-                let typed = ["duration_ns", "num_input_tokens", "num_output_tokens", "num_total_tokens"];
-                let rest: serde_json::Map<String, Value> =
-                    m.iter().filter(|(k, _)| !typed.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let typed = [
+                    "duration_ns",
+                    "num_input_tokens",
+                    "num_output_tokens",
+                    "num_total_tokens",
+                ];
+                let rest: serde_json::Map<String, Value> = m
+                    .iter()
+                    .filter(|(k, _)| !typed.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 if !rest.is_empty() {
                     extra.insert(k.clone(), Value::Object(rest));
                 }
@@ -113,7 +121,12 @@ impl Prepared {
         record.input = Value::Null;
         record.output = Value::Null;
         record.extra = serde_json::Map::new();
-        Prepared { tags: tags_to_json(&record.tags), metadata: record.metadata.to_json().to_string(), body, record }
+        Prepared {
+            tags: tags_to_json(&record.tags),
+            metadata: record.metadata.to_json().to_string(),
+            body,
+            record,
+        }
     }
 }
 
@@ -137,7 +150,13 @@ impl PreparedBatch {
                 .into_iter()
                 .map(|q| {
                     let violations = serde_json::to_string(&q.violations).unwrap_or_default();
-                    (q.id, q.record_type.as_str(), q.path, q.raw.to_string(), violations)
+                    (
+                        q.id,
+                        q.record_type.as_str(),
+                        q.path,
+                        q.raw.to_string(),
+                        violations,
+                    )
                 })
                 .collect(),
         }
@@ -245,7 +264,12 @@ impl Writer {
 
     /// The upsert's slow path: the id exists, so the new state replaces the old one. Review
     /// events recorded on the old state are replayed over the new logged values.
-    fn replace_existing(&mut self, project_id: Uuid, stream_id: i64, p: &Prepared) -> StoreResult<()> {
+    fn replace_existing(
+        &mut self,
+        project_id: Uuid,
+        stream_id: i64,
+        p: &Prepared,
+    ) -> StoreResult<()> {
         let r = &p.record;
         let (rowid, old_stream, old) = self.load(r.id)?.ok_or_else(|| {
             StoreError::Internal(format!("record {} vanished during upsert", r.id))
@@ -258,7 +282,8 @@ impl Writer {
         }
         self.unindex(rowid, &Indexed::of(old_stream, &old.record))?;
         self.rewrite(rowid, stream_id, r, &p.body)?;
-        if old_stream != stream_id || old.record.record_type.is_trace() != r.record_type.is_trace() {
+        if old_stream != stream_id || old.record.record_type.is_trace() != r.record_type.is_trace()
+        {
             self.recount(old_stream)?;
             self.recount(stream_id)?;
         }
@@ -285,11 +310,23 @@ impl Writer {
 
     /// Writes the full state of `r` (as logged) into row `rowid` and indexes it. Effective tags and
     /// metadata are the logged ones with the record's review events replayed on top.
-    fn rewrite(&mut self, rowid: i64, stream_id: i64, r: &Record, body: &rusqlite::types::Value) -> StoreResult<()> {
+    fn rewrite(
+        &mut self,
+        rowid: i64,
+        stream_id: i64,
+        r: &Record,
+        body: &rusqlite::types::Value,
+    ) -> StoreResult<()> {
         let mut effective = r.clone();
-        let had_events = crate::events::replay(&self.conn, rowid, &mut effective.tags, &mut effective.metadata)?;
+        let had_events = crate::events::replay(
+            &self.conn,
+            rowid,
+            &mut effective.tags,
+            &mut effective.metadata,
+        )?;
         let logged = had_events.then(|| {
-            json!({"tags": tags_to_json(&r.tags), "metadata": r.metadata.to_json().to_string()}).to_string()
+            json!({"tags": tags_to_json(&r.tags), "metadata": r.metadata.to_json().to_string()})
+                .to_string()
         });
         self.conn
             .prepare_cached(
@@ -359,7 +396,12 @@ impl Writer {
         Ok(())
     }
 
-    pub fn patch(&mut self, project_id: Uuid, log_stream_id: Uuid, patch: RecordPatch) -> StoreResult<()> {
+    pub fn patch(
+        &mut self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        patch: RecordPatch,
+    ) -> StoreResult<()> {
         let stream_id = stream_rowid(&self.conn, project_id, log_stream_id)?;
         match self.load(patch.id)? {
             Some((rowid, old_stream, old)) => {
@@ -373,7 +415,11 @@ impl Writer {
                 // arrives, merged with any earlier one.
                 let earlier: Option<String> = self
                     .conn
-                    .query_row("SELECT patch FROM pending_patches WHERE uuid = ?1", [patch.id.as_bytes()], |r| r.get(0))
+                    .query_row(
+                        "SELECT patch FROM pending_patches WHERE uuid = ?1",
+                        [patch.id.as_bytes()],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(internal)?;
                 let mut merged = earlier.map(|p| patch_from_json(&p)).unwrap_or_default();
@@ -398,13 +444,24 @@ impl Writer {
             .map_err(internal)?;
         let Some(text) = pending else { return Ok(()) };
         self.conn
-            .execute("DELETE FROM pending_patches WHERE uuid = ?1", [id.as_bytes()])
+            .execute(
+                "DELETE FROM pending_patches WHERE uuid = ?1",
+                [id.as_bytes()],
+            )
             .map_err(internal)?;
-        let (_, stream, old) = self.load(id)?.ok_or_else(|| StoreError::Internal("record vanished".into()))?;
+        let (_, stream, old) = self
+            .load(id)?
+            .ok_or_else(|| StoreError::Internal("record vanished".into()))?;
         self.apply_patch(rowid, stream, old, &patch_from_json(&text))
     }
 
-    fn apply_patch(&mut self, rowid: i64, stream_id: i64, old: StoredRecord, patch: &RecordPatch) -> StoreResult<()> {
+    fn apply_patch(
+        &mut self,
+        rowid: i64,
+        stream_id: i64,
+        old: StoredRecord,
+        patch: &RecordPatch,
+    ) -> StoreResult<()> {
         let logged = self.logged_state(rowid, &old.record)?;
         self.unindex(rowid, &Indexed::of(stream_id, &old.record))?;
         let mut r = old.record;
@@ -433,18 +490,26 @@ impl Writer {
     }
 
     /// The tags and metadata as the client logged them (before review events).
-    fn logged_state(&mut self, rowid: i64, effective: &Record) -> StoreResult<(Vec<Tag>, Metadata)> {
+    fn logged_state(
+        &mut self,
+        rowid: i64,
+        effective: &Record,
+    ) -> StoreResult<(Vec<Tag>, Metadata)> {
         let logged: Option<String> = self
             .conn
-            .query_row("SELECT logged FROM records WHERE id = ?1", [rowid], |r| r.get(0))
+            .query_row("SELECT logged FROM records WHERE id = ?1", [rowid], |r| {
+                r.get(0)
+            })
             .map_err(internal)?;
-        Ok(match logged.and_then(|l| serde_json::from_str::<Value>(&l).ok()) {
-            Some(v) => (
-                crate::read::tags_from_json(v["tags"].as_str().unwrap_or("[]")),
-                crate::read::metadata_from_json(v["metadata"].as_str().unwrap_or("{}")),
-            ),
-            None => (effective.tags.clone(), effective.metadata.clone()),
-        })
+        Ok(
+            match logged.and_then(|l| serde_json::from_str::<Value>(&l).ok()) {
+                Some(v) => (
+                    crate::read::tags_from_json(v["tags"].as_str().unwrap_or("[]")),
+                    crate::read::metadata_from_json(v["metadata"].as_str().unwrap_or("{}")),
+                ),
+                None => (effective.tags.clone(), effective.metadata.clone()),
+            },
+        )
     }
 }
 
@@ -462,13 +527,21 @@ fn patch_from_json(text: &str) -> RecordPatch {
     let v: Value = serde_json::from_str(text).unwrap_or_default();
     RecordPatch {
         id: Uuid::nil(),
-        input: v["has_input"].as_bool().unwrap_or(false).then(|| v["input"].clone()),
-        output: v["has_output"].as_bool().unwrap_or(false).then(|| v["output"].clone()),
+        input: v["has_input"]
+            .as_bool()
+            .unwrap_or(false)
+            .then(|| v["input"].clone()),
+        output: v["has_output"]
+            .as_bool()
+            .unwrap_or(false)
+            .then(|| v["output"].clone()),
         status_code: v["status_code"].as_i64(),
         duration_ns: v["duration_ns"].as_i64(),
         is_complete: v["is_complete"].as_bool(),
         tags: v["tags"].as_array().map(|a| {
-            a.iter().filter_map(|t| t.as_str().and_then(|s| Tag::parse(s).ok())).collect()
+            a.iter()
+                .filter_map(|t| t.as_str().and_then(|s| Tag::parse(s).ok()))
+                .collect()
         }),
     }
 }

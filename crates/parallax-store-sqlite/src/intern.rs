@@ -36,7 +36,14 @@ impl Interner {
 
     /// Values also record their numeric reading, so `metadata.x > 25` can use an index.
     pub fn value(&mut self, conn: &Connection, value: &str) -> rusqlite::Result<i64> {
-        intern(&mut self.values, conn, "meta_values", "value", value, numeric(value))
+        intern(
+            &mut self.values,
+            conn,
+            "meta_values",
+            "value",
+            value,
+            numeric(value),
+        )
     }
 }
 

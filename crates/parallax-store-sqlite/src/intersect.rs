@@ -30,16 +30,30 @@ pub fn ranges(c: &Compiler, filter: &Expr) -> rusqlite::Result<Option<(Vec<Range
     let mut impossible = false;
     for part in parts {
         match part {
-            Expr::Pred(Predicate::HasTag { any_of, case_sensitive: true }) if any_of.len() == 1 => match c.tag_ids(any_of, true)?.as_slice() {
-                [id] => out.push(Range { table: "record_tags", prefix: "tag_id = ?", ids: vec![*id] }),
+            Expr::Pred(Predicate::HasTag {
+                any_of,
+                case_sensitive: true,
+            }) if any_of.len() == 1 => match c.tag_ids(any_of, true)?.as_slice() {
+                [id] => out.push(Range {
+                    table: "record_tags",
+                    prefix: "tag_id = ?",
+                    ids: vec![*id],
+                }),
                 _ => impossible = true,
             },
-            Expr::Pred(Predicate::Compare { field: Field::Metadata(key), op: CmpOp::Eq, value: Value::Str(v), case_sensitive: true }) => {
-                match (c.key_id(key)?, c.value_id(v)?) {
-                    (Some(k), Some(v)) => out.push(Range { table: "record_meta", prefix: "key_id = ? AND value_id = ?", ids: vec![k, v] }),
-                    _ => impossible = true,
-                }
-            }
+            Expr::Pred(Predicate::Compare {
+                field: Field::Metadata(key),
+                op: CmpOp::Eq,
+                value: Value::Str(v),
+                case_sensitive: true,
+            }) => match (c.key_id(key)?, c.value_id(v)?) {
+                (Some(k), Some(v)) => out.push(Range {
+                    table: "record_meta",
+                    prefix: "key_id = ? AND value_id = ?",
+                    ids: vec![k, v],
+                }),
+                _ => impossible = true,
+            },
             _ => return Ok(None),
         }
     }
@@ -61,7 +75,11 @@ pub fn intersect(
     let (dir, cmp) = if asc { ("ASC", ">") } else { ("DESC", "<") };
     let mut statements = Vec::with_capacity(ranges.len());
     for r in ranges {
-        let after_sql = if after.is_some() { format!(" AND (created_at, record_id) {cmp} (?, ?)") } else { String::new() };
+        let after_sql = if after.is_some() {
+            format!(" AND (created_at, record_id) {cmp} (?, ?)")
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT created_at, record_id FROM {} WHERE stream_id = ? AND {} AND root = ?{after_sql} ORDER BY created_at {dir}, record_id {dir}",
             r.table, r.prefix

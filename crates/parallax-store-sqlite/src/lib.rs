@@ -7,18 +7,18 @@
 //! all: group commit. Reads use a small pool of read-only connections and never wait on writes.
 
 mod aggregate;
-mod checkpoint;
 mod annotate;
 mod annotations;
 mod body;
+mod checkpoint;
 mod compile;
 mod control;
 mod events;
 mod functions;
 mod index;
-mod intersect;
 mod ingest;
 mod intern;
+mod intersect;
 mod query;
 mod read;
 mod schema;
@@ -47,8 +47,9 @@ pub const DB_FILE: &str = "parallax.db";
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and runs pending migrations.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Internal(format!("cannot create {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Internal(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
         let path = data_dir.join(DB_FILE);
         let mut conn = Connection::open(&path).map_err(internal)?;
         schema::configure(&conn).map_err(internal)?;

@@ -28,8 +28,15 @@ pub struct Driver {
 
 /// The filter without the conjunct the driver already guarantees (`None`: nothing left).
 pub fn residual(filter: Option<&Expr>, driver: Option<&Driver>) -> Option<Expr> {
-    let (Some(filter), Some(d)) = (filter, driver) else { return filter.cloned() };
-    let rest: Vec<Expr> = conjuncts(Some(filter)).into_iter().enumerate().filter(|(i, _)| *i != d.conjunct).map(|(_, e)| e.clone()).collect();
+    let (Some(filter), Some(d)) = (filter, driver) else {
+        return filter.cloned();
+    };
+    let rest: Vec<Expr> = conjuncts(Some(filter))
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i != d.conjunct)
+        .map(|(_, e)| e.clone())
+        .collect();
     Expr::conjunction(rest)
 }
 
@@ -37,7 +44,9 @@ pub fn root_flag(root: Root) -> StoreResult<i64> {
     match root {
         Root::Trace => Ok(1),
         Root::Span => Ok(0),
-        Root::Session => Err(StoreError::Invalid("sessions are searched with search_sessions".into())),
+        Root::Session => Err(StoreError::Invalid(
+            "sessions are searched with search_sessions".into(),
+        )),
     }
 }
 
@@ -50,11 +59,19 @@ fn conjuncts(filter: Option<&Expr>) -> Vec<&Expr> {
 }
 
 /// Picks the smallest index range among the filter's top-level conjuncts, if any.
-pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&Expr>) -> rusqlite::Result<Option<Driver>> {
+pub fn choose_driver(
+    c: &mut Compiler,
+    stream: i64,
+    root: i64,
+    filter: Option<&Expr>,
+) -> rusqlite::Result<Option<Driver>> {
     let mut best: Option<(u64, &'static str, Vec<i64>, usize)> = None;
     for (index, part) in conjuncts(filter).into_iter().enumerate() {
         let candidate = match part {
-            Expr::Pred(Predicate::HasTag { any_of, case_sensitive }) => {
+            Expr::Pred(Predicate::HasTag {
+                any_of,
+                case_sensitive,
+            }) => {
                 let ids = c.tag_ids(any_of, *case_sensitive)?;
                 match ids.as_slice() {
                     [id] => Some(("tag", vec![*id])),
@@ -62,15 +79,20 @@ pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&E
                     _ => None,
                 }
             }
-            Expr::Pred(Predicate::Compare { field: Field::Metadata(key), op: CmpOp::Eq, value: Value::Str(v), case_sensitive: true }) => {
-                match (c.key_id(key)?, c.value_id(v)?) {
-                    (Some(k), Some(v)) => Some(("meta", vec![k, v])),
-                    _ => Some(("none", vec![])),
-                }
-            }
+            Expr::Pred(Predicate::Compare {
+                field: Field::Metadata(key),
+                op: CmpOp::Eq,
+                value: Value::Str(v),
+                case_sensitive: true,
+            }) => match (c.key_id(key)?, c.value_id(v)?) {
+                (Some(k), Some(v)) => Some(("meta", vec![k, v])),
+                _ => Some(("none", vec![])),
+            },
             _ => None,
         };
-        let Some((kind, ids)) = candidate else { continue };
+        let Some((kind, ids)) = candidate else {
+            continue;
+        };
         let rows: u64 = match kind {
             "tag" => c.conn.prepare_cached(
                 "SELECT count(*) FROM record_tags WHERE stream_id = ?1 AND tag_id = ?2 AND root = ?3",
@@ -85,14 +107,26 @@ pub fn choose_driver(c: &mut Compiler, stream: i64, root: i64, filter: Option<&E
         }
     }
     Ok(best.map(|(_, kind, ids, conjunct)| match kind {
-        "tag" => Driver { from: "record_tags d", prefix: format!("d.tag_id = {}", c.bind(ids[0])), conjunct },
+        "tag" => Driver {
+            from: "record_tags d",
+            prefix: format!("d.tag_id = {}", c.bind(ids[0])),
+            conjunct,
+        },
         "meta" => {
             let k = c.bind(ids[0]);
             let v = c.bind(ids[1]);
-            Driver { from: "record_meta d", prefix: format!("d.key_id = {k} AND d.value_id = {v}"), conjunct }
+            Driver {
+                from: "record_meta d",
+                prefix: format!("d.key_id = {k} AND d.value_id = {v}"),
+                conjunct,
+            }
         }
         // A conjunct that names an unknown tag or value: nothing can match.
-        _ => Driver { from: "record_tags d", prefix: "0".into(), conjunct },
+        _ => Driver {
+            from: "record_tags d",
+            prefix: "0".into(),
+            conjunct,
+        },
     }))
 }
 
@@ -105,7 +139,9 @@ fn fetch_rows(conn: &Connection, keys: &[(i64, i64)]) -> StoreResult<Vec<(i64, S
         .map_err(internal)?;
     let mut out = Vec::with_capacity(keys.len());
     for (_, id) in keys {
-        let row = st.query_row([id], crate::read::record_row).map_err(internal)?;
+        let row = st
+            .query_row([id], crate::read::record_row)
+            .map_err(internal)?;
         out.push((*id, row));
     }
     Ok(out)
@@ -122,7 +158,10 @@ fn parse_cursor(cursor: &str) -> StoreResult<(Option<(i64, i64)>, usize)> {
     let bad = || StoreError::Invalid(format!("cursor {cursor:?} is not one this server issued"));
     if let Some(rest) = cursor.strip_prefix("k.") {
         let (a, b) = rest.split_once('.').ok_or_else(bad)?;
-        return Ok((Some((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)), 0));
+        return Ok((
+            Some((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?)),
+            0,
+        ));
     }
     if let Some(rest) = cursor.strip_prefix("o.") {
         return Ok((None, rest.parse().map_err(|_| bad())?));
@@ -216,32 +255,69 @@ impl SqliteStore {
                 format!("o.{}", offset + limit)
             }
         });
-        Ok(SearchPage { records: rows.into_iter().map(|(_, r)| r).collect(), next_offset, next_cursor })
+        Ok(SearchPage {
+            records: rows.into_iter().map(|(_, r)| r).collect(),
+            next_offset,
+            next_cursor,
+        })
     }
 
-    pub(crate) fn count_records(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<u64> {
+    pub(crate) fn count_records(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<u64> {
         if filter.is_none() {
             let root = root_flag(root)?;
             return self.read_store(|conn| {
                 let stream = stream_rowid(conn, project_id, log_stream_id)?;
                 let col = if root == 1 { "num_traces" } else { "num_spans" };
-                conn.query_row(&format!("SELECT {col} FROM log_streams WHERE id = ?1"), [stream], |r| r.get::<_, i64>(0))
-                    .map(|n| n as u64)
-                    .map_err(internal)
+                conn.query_row(
+                    &format!("SELECT {col} FROM log_streams WHERE id = ?1"),
+                    [stream],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n as u64)
+                .map_err(internal)
             });
         }
-        self.over_matches(project_id, log_stream_id, root, filter, Select::Count, |st, params| {
-            st.query_row(rusqlite::params_from_iter(params), |r| r.get::<_, i64>(0)).map(|n| vec![n as u64])
-        })
+        self.over_matches(
+            project_id,
+            log_stream_id,
+            root,
+            filter,
+            Select::Count,
+            |st, params| {
+                st.query_row(rusqlite::params_from_iter(params), |r| r.get::<_, i64>(0))
+                    .map(|n| vec![n as u64])
+            },
+        )
         .map(|v| v[0])
     }
 
-    pub(crate) fn ids_matching(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<Vec<Uuid>> {
-        self.over_matches(project_id, log_stream_id, root, filter, Select::Ids, |st, params| {
-            st.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, Vec<u8>>(0))?
+    pub(crate) fn ids_matching(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<Vec<Uuid>> {
+        self.over_matches(
+            project_id,
+            log_stream_id,
+            root,
+            filter,
+            Select::Ids,
+            |st, params| {
+                st.query_map(rusqlite::params_from_iter(params), |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })?
                 .map(|b| b.map(crate::control::uuid_of))
                 .collect()
-        })
+            },
+        )
     }
 
     /// Builds the scan over every record matching `filter` (driven from the best index) and hands
@@ -253,7 +329,10 @@ impl SqliteStore {
         root: Root,
         filter: Option<&Expr>,
         select: Select,
-        run: impl FnOnce(&mut rusqlite::Statement, &[rusqlite::types::Value]) -> rusqlite::Result<Vec<T>>,
+        run: impl FnOnce(
+            &mut rusqlite::Statement,
+            &[rusqlite::types::Value],
+        ) -> rusqlite::Result<Vec<T>>,
     ) -> StoreResult<Vec<T>> {
         let root = root_flag(root)?;
         self.read_store(|conn| {
@@ -299,7 +378,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled reader, passing store errors through.
-    pub(crate) fn read_store<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    pub(crate) fn read_store<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut out = None;
         self.read(|conn| {
             out = Some(f(conn));
@@ -314,7 +396,13 @@ impl QueryStore for SqliteStore {
         self.search_records(req)
     }
 
-    fn count(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<u64> {
+    fn count(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<u64> {
         if root == Root::Session {
             let req = SearchRequest {
                 project_id,
@@ -338,11 +426,22 @@ impl QueryStore for SqliteStore {
         crate::aggregate::aggregate(self, req)
     }
 
-    fn metadata_keys(&self, project_id: Uuid, log_stream_id: Uuid) -> StoreResult<Vec<MetadataKeyStats>> {
+    fn metadata_keys(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+    ) -> StoreResult<Vec<MetadataKeyStats>> {
         crate::vocabulary::metadata_keys(self, project_id, log_stream_id)
     }
 
-    fn metadata_values(&self, project_id: Uuid, log_stream_id: Uuid, key: &str, prefix: Option<&str>, limit: usize) -> StoreResult<Vec<(String, u64)>> {
+    fn metadata_values(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        key: &str,
+        prefix: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, u64)>> {
         crate::vocabulary::metadata_values(self, project_id, log_stream_id, key, prefix, limit)
     }
 

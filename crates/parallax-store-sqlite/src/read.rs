@@ -2,7 +2,9 @@
 
 use crate::control::uuid_of;
 use crate::SqliteStore;
-use parallax_model::{Metadata, MetadataKey, MetadataValue, Record, RecordType, Tag, Timestamp, Tokens, Violation};
+use parallax_model::{
+    Metadata, MetadataKey, MetadataValue, Record, RecordType, Tag, Timestamp, Tokens, Violation,
+};
 use parallax_store::*;
 use rusqlite::{params, Row};
 use serde_json::Value;
@@ -75,7 +77,9 @@ pub fn metadata_from_json(text: &str) -> Metadata {
     let mut m = Metadata::new();
     if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
         for (k, v) in map {
-            if let (Ok(k), Some(Ok(v))) = (MetadataKey::parse(&k), v.as_str().map(MetadataValue::parse)) {
+            if let (Ok(k), Some(Ok(v))) =
+                (MetadataKey::parse(&k), v.as_str().map(MetadataValue::parse))
+            {
                 m.insert(k, v);
             }
         }
@@ -84,7 +88,12 @@ pub fn metadata_from_json(text: &str) -> Metadata {
 }
 
 pub fn tags_to_json(tags: &[Tag]) -> String {
-    Value::Array(tags.iter().map(|t| Value::String(t.as_str().to_owned())).collect()).to_string()
+    Value::Array(
+        tags.iter()
+            .map(|t| Value::String(t.as_str().to_owned()))
+            .collect(),
+    )
+    .to_string()
 }
 
 impl RecordStore for SqliteStore {
@@ -95,7 +104,12 @@ impl RecordStore for SqliteStore {
         Ok(summary.0)
     }
 
-    fn patch_record(&self, project_id: Uuid, log_stream_id: Uuid, patch: RecordPatch) -> StoreResult<()> {
+    fn patch_record(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        patch: RecordPatch,
+    ) -> StoreResult<()> {
         self.write(move |w| w.patch(project_id, log_stream_id, patch))
     }
 
@@ -104,7 +118,8 @@ impl RecordStore for SqliteStore {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.uuid = ?1 AND p.uuid = ?2"
             ))?;
-            let mut rows = st.query_map(params![id.as_bytes(), project_id.as_bytes()], record_row)?;
+            let mut rows =
+                st.query_map(params![id.as_bytes(), project_id.as_bytes()], record_row)?;
             rows.next().transpose()
         })
     }
@@ -115,12 +130,20 @@ impl RecordStore for SqliteStore {
                 "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.trace_uuid = ?1 AND p.uuid = ?2 \
                  ORDER BY r.kind <> 0, r.created_at, r.id"
             ))?
-            .query_map(params![trace_id.as_bytes(), project_id.as_bytes()], record_row)?
+            .query_map(
+                params![trace_id.as_bytes(), project_id.as_bytes()],
+                record_row,
+            )?
             .collect()
         })
     }
 
-    fn quarantine(&self, project_id: Uuid, log_stream_id: Option<Uuid>, limit: usize) -> StoreResult<Vec<QuarantineEntry>> {
+    fn quarantine(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Option<Uuid>,
+        limit: usize,
+    ) -> StoreResult<Vec<QuarantineEntry>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT q.uuid, q.record_uuid, s.uuid, q.record_type, q.path, q.raw, q.violations, q.received_at \

@@ -11,7 +11,8 @@
 use rusqlite::Connection;
 
 /// Migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE projects (
     id INTEGER PRIMARY KEY,
     uuid BLOB NOT NULL UNIQUE,
@@ -153,7 +154,8 @@ CREATE TABLE annotation_events (
 );
 CREATE INDEX annotation_events_by_record ON annotation_events (record_id, id);
 CREATE INDEX annotation_events_by_job ON annotation_events (job) WHERE job IS NOT NULL;
-"#, r#"
+"#,
+    r#"
 ALTER TABLE projects ADD COLUMN pii_policy TEXT NOT NULL DEFAULT 'warn';
 CREATE TABLE bulk_jobs (
     id INTEGER PRIMARY KEY,
@@ -186,7 +188,8 @@ CREATE TABLE key_registry (
     description TEXT,
     PRIMARY KEY (project_id, key)
 ) WITHOUT ROWID;
-"#];
+"#,
+];
 
 /// Runs the migrations that have not run yet, each in its own transaction. The version is read
 /// again after taking the write lock, so two processes opening a new data directory at once

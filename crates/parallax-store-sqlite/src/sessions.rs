@@ -8,7 +8,12 @@ use crate::{internal, SqliteStore};
 use parallax_model::Timestamp;
 use parallax_store::*;
 
-fn filtered(store: &SqliteStore, req: &SearchRequest, tail: &str, count_only: bool) -> StoreResult<(Vec<SessionSummary>, u64)> {
+fn filtered(
+    store: &SqliteStore,
+    req: &SearchRequest,
+    tail: &str,
+    count_only: bool,
+) -> StoreResult<(Vec<SessionSummary>, u64)> {
     store.read_store(|conn| {
         let stream = stream_rowid(conn, req.project_id, req.log_stream_id)?;
         let mut c = Compiler::new(conn);
@@ -57,15 +62,24 @@ fn filtered(store: &SqliteStore, req: &SearchRequest, tail: &str, count_only: bo
 pub fn search_sessions(store: &SqliteStore, req: &SearchRequest) -> StoreResult<SessionPage> {
     let offset = match &req.page {
         Page::Offset(o) => *o,
-        Page::Cursor(c) => c.strip_prefix("o.").and_then(|n| n.parse().ok()).unwrap_or(0),
+        Page::Cursor(c) => c
+            .strip_prefix("o.")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
     };
     let limit = req.limit.clamp(1, 10_000);
     let dir = if req.sort.ascending { "ASC" } else { "DESC" };
-    let tail = format!("ORDER BY g.first {dir}, g.sid LIMIT {} OFFSET {offset}", limit + 1);
+    let tail = format!(
+        "ORDER BY g.first {dir}, g.sid LIMIT {} OFFSET {offset}",
+        limit + 1
+    );
     let (mut sessions, _) = filtered(store, req, &tail, false)?;
     let more = sessions.len() > limit;
     sessions.truncate(limit);
-    Ok(SessionPage { sessions, next_offset: more.then_some(offset + limit) })
+    Ok(SessionPage {
+        sessions,
+        next_offset: more.then_some(offset + limit),
+    })
 }
 
 pub fn count_sessions(store: &SqliteStore, req: &SearchRequest) -> StoreResult<u64> {

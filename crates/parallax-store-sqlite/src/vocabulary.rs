@@ -18,18 +18,31 @@ fn observed_type(samples: &[String]) -> &'static str {
     if samples.is_empty() {
         return "string";
     }
-    if samples.iter().all(|s| parallax_query::parse_number(s).is_some()) {
+    if samples
+        .iter()
+        .all(|s| parallax_query::parse_number(s).is_some())
+    {
         "number"
-    } else if samples.iter().all(|s| matches!(s.to_lowercase().as_str(), "true" | "false")) {
+    } else if samples
+        .iter()
+        .all(|s| matches!(s.to_lowercase().as_str(), "true" | "false"))
+    {
         "boolean"
-    } else if samples.iter().all(|s| s.len() >= 10 && parallax_model::Timestamp::parse(s).is_ok()) {
+    } else if samples
+        .iter()
+        .all(|s| s.len() >= 10 && parallax_model::Timestamp::parse(s).is_ok())
+    {
         "timestamp"
     } else {
         "string"
     }
 }
 
-pub fn metadata_keys(store: &SqliteStore, project_id: Uuid, log_stream_id: Uuid) -> StoreResult<Vec<MetadataKeyStats>> {
+pub fn metadata_keys(
+    store: &SqliteStore,
+    project_id: Uuid,
+    log_stream_id: Uuid,
+) -> StoreResult<Vec<MetadataKeyStats>> {
     store.read_store(|conn| {
         let stream = stream_rowid(conn, project_id, log_stream_id)?;
         let mut next_key = conn
@@ -109,23 +122,40 @@ pub fn metadata_values(
     })
 }
 
-pub fn tags(store: &SqliteStore, project_id: Uuid, log_stream_id: Uuid) -> StoreResult<Vec<(String, u64)>> {
+pub fn tags(
+    store: &SqliteStore,
+    project_id: Uuid,
+    log_stream_id: Uuid,
+) -> StoreResult<Vec<(String, u64)>> {
     store.read_store(|conn| {
         let stream = stream_rowid(conn, project_id, log_stream_id)?;
         let mut next = conn
-            .prepare_cached("SELECT min(tag_id) FROM record_tags WHERE stream_id = ?1 AND tag_id > ?2")
+            .prepare_cached(
+                "SELECT min(tag_id) FROM record_tags WHERE stream_id = ?1 AND tag_id > ?2",
+            )
             .map_err(internal)?;
         let mut count = conn
             .prepare_cached("SELECT count(*) FROM record_tags WHERE stream_id = ?1 AND tag_id = ?2")
             .map_err(internal)?;
-        let mut name = conn.prepare_cached("SELECT name FROM tag_names WHERE id = ?1").map_err(internal)?;
+        let mut name = conn
+            .prepare_cached("SELECT name FROM tag_names WHERE id = ?1")
+            .map_err(internal)?;
         let mut out = Vec::new();
         let mut after = -1i64;
-        while let Some(id) = next.query_row(params![stream, after], |r| r.get::<_, Option<i64>>(0)).map_err(internal)? {
+        while let Some(id) = next
+            .query_row(params![stream, after], |r| r.get::<_, Option<i64>>(0))
+            .map_err(internal)?
+        {
             after = id;
-            let n: i64 = count.query_row(params![stream, id], |r| r.get(0)).map_err(internal)?;
+            let n: i64 = count
+                .query_row(params![stream, id], |r| r.get(0))
+                .map_err(internal)?;
             if n > 0 {
-                out.push((name.query_row([id], |r| r.get::<_, String>(0)).map_err(internal)?, n as u64));
+                out.push((
+                    name.query_row([id], |r| r.get::<_, String>(0))
+                        .map_err(internal)?,
+                    n as u64,
+                ));
             }
         }
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -81,10 +81,15 @@ impl Writer {
 
     /// Runs `f` inside a savepoint so that its failure undoes only its own changes.
     fn run_one<T>(&mut self, f: impl FnOnce(&mut Writer) -> StoreResult<T>) -> StoreResult<T> {
-        self.conn.execute_batch("SAVEPOINT job").map_err(crate::internal)?;
+        self.conn
+            .execute_batch("SAVEPOINT job")
+            .map_err(crate::internal)?;
         let out = f(self);
         match &out {
-            Ok(_) => self.conn.execute_batch("RELEASE job").map_err(crate::internal)?,
+            Ok(_) => self
+                .conn
+                .execute_batch("RELEASE job")
+                .map_err(crate::internal)?,
             Err(_) => {
                 self.conn
                     .execute_batch("ROLLBACK TO job; RELEASE job")

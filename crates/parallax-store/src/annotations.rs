@@ -145,19 +145,45 @@ pub trait AnnotationStore: Send + Sync {
     fn annotations(&self, project_id: Uuid, record_id: Uuid) -> StoreResult<Vec<AnnotationEvent>>;
 
     /// Appends the inverse of an event (restoring the state it replaced) and returns it.
-    fn undo_annotation(&self, project_id: Uuid, event_id: Uuid, actor: Actor, source: crate::Source) -> StoreResult<AnnotationEvent>;
+    fn undo_annotation(
+        &self,
+        project_id: Uuid,
+        event_id: Uuid,
+        actor: Actor,
+        source: crate::Source,
+    ) -> StoreResult<AnnotationEvent>;
 
     /// Appends the inverses of up to `limit` events of `job` after event position `after`
     /// (newest first), tagging them with `undo_job`. Returns (inverses written, position to
     /// continue from, or `None` when finished).
-    fn undo_job_chunk(&self, project_id: Uuid, job: Uuid, undo_job: Uuid, actor: Actor, after: Option<i64>, limit: usize)
-        -> StoreResult<(u64, Option<i64>)>;
+    fn undo_job_chunk(
+        &self,
+        project_id: Uuid,
+        job: Uuid,
+        undo_job: Uuid,
+        actor: Actor,
+        after: Option<i64>,
+        limit: usize,
+    ) -> StoreResult<(u64, Option<i64>)>;
 
     /// Ids of every record of `root` in the stream matching `filter`, newest first.
-    fn matching_ids(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<Vec<Uuid>>;
+    fn matching_ids(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<Vec<Uuid>>;
 
     fn create_job(&self, job: NewBulkJob) -> StoreResult<BulkJob>;
-    fn update_job(&self, id: Uuid, state: &str, total: u64, done: u64, error: Option<String>) -> StoreResult<()>;
+    fn update_job(
+        &self,
+        id: Uuid,
+        state: &str,
+        total: u64,
+        done: u64,
+        error: Option<String>,
+    ) -> StoreResult<()>;
     fn job(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<BulkJob>>;
     fn jobs(&self, project_id: Uuid, limit: usize) -> StoreResult<Vec<BulkJob>>;
 

@@ -34,8 +34,19 @@ fn setup(store: &dyn Store) -> (Uuid, Uuid) {
 pub fn batch(project_id: Uuid, log_stream_id: Uuid, traces: &[serde_json::Value]) -> IngestBatch {
     let mut out = Decoded::default();
     for (i, t) in traces.iter().enumerate() {
-        let at = Placement { trace_id: None, parent_id: None, session_id: None };
-        decode_step(t.clone(), &format!("traces[{i}]"), at, &Limits::default(), &mut out).unwrap();
+        let at = Placement {
+            trace_id: None,
+            parent_id: None,
+            session_id: None,
+        };
+        decode_step(
+            t.clone(),
+            &format!("traces[{i}]"),
+            at,
+            &Limits::default(),
+            &mut out,
+        )
+        .unwrap();
     }
     IngestBatch {
         project_id,
@@ -69,30 +80,58 @@ fn seed_trace() -> serde_json::Value {
 
 pub fn projects_and_streams(store: &dyn Store) {
     let p = store.create_project("alpha", None).unwrap();
-    assert!(matches!(store.create_project("alpha", None), Err(StoreError::Conflict(_))), "duplicate project names are a conflict");
+    assert!(
+        matches!(
+            store.create_project("alpha", None),
+            Err(StoreError::Conflict(_))
+        ),
+        "duplicate project names are a conflict"
+    );
     assert_eq!(store.project_by_name("alpha").unwrap().unwrap().id, p.id);
-    assert!(store.project_by_name("Alpha").unwrap().is_none(), "project lookup is exact");
+    assert!(
+        store.project_by_name("Alpha").unwrap().is_none(),
+        "project lookup is exact"
+    );
     assert_eq!(store.project(p.id).unwrap().unwrap().name, "alpha");
     let a = store.create_log_stream(p.id, "a").unwrap();
     let b = store.create_log_stream(p.id, "b").unwrap();
-    let names: Vec<_> = store.log_streams(p.id).unwrap().into_iter().map(|s| s.name).collect();
+    let names: Vec<_> = store
+        .log_streams(p.id)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, ["a", "b"], "streams listed in creation order");
     assert_eq!(store.log_stream(p.id, b.id).unwrap().unwrap().name, "b");
     let other = store.create_project("beta", None).unwrap();
-    assert!(store.log_stream(other.id, a.id).unwrap().is_none(), "a stream is only found in its project");
+    assert!(
+        store.log_stream(other.id, a.id).unwrap().is_none(),
+        "a stream is only found in its project"
+    );
     assert_eq!(store.projects().unwrap().len(), 2);
 }
 
 pub fn ingest_round_trip(store: &dyn Store) {
     let (p, s) = setup(store);
     let sum = store.ingest(batch(p, s, &[seed_trace()])).unwrap();
-    assert_eq!(sum, IngestSummary { stored: 2, existing: 0, quarantined: 0 });
+    assert_eq!(
+        sum,
+        IngestSummary {
+            stored: 2,
+            existing: 0,
+            quarantined: 0
+        }
+    );
     let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
     assert_eq!(recs.len(), 2, "the trace and its span are stored");
     let t = &recs[0].record;
     assert_eq!(t.id.to_string(), TRACE);
     let tags: Vec<_> = t.tags.iter().map(Tag::as_str).collect();
-    assert_eq!(tags, ["newton", "test", "new-version"], "tags kept in order");
+    assert_eq!(
+        tags,
+        ["newton", "test", "new-version"],
+        "tags kept in order"
+    );
     assert_eq!(
         t.metadata.to_json(),
         json!({"experimentNumber": "1", "promptVersion": "0.0.1", "field": "physics"}),
@@ -105,12 +144,21 @@ pub fn ingest_round_trip(store: &dyn Store) {
     assert_eq!(span.tokens.input, Some(10));
     assert_eq!(span.extra["metrics"]["custom"], 0.5, "unknown metrics kept");
     assert_eq!(span.input, json!([{"role": "system", "content": "prompt"}]));
-    assert_eq!(span.created_at, Timestamp::parse("2026-12-03T16:25:18.921664Z").unwrap());
+    assert_eq!(
+        span.created_at,
+        Timestamp::parse("2026-12-03T16:25:18.921664Z").unwrap()
+    );
     let streams = store.log_streams(p).unwrap();
     assert_eq!((streams[0].num_traces, streams[0].num_spans), (1, 1));
     assert!(store.record(p, SPAN.parse().unwrap()).unwrap().is_some());
     let other = store.create_project("other", None).unwrap();
-    assert!(store.record(other.id, SPAN.parse().unwrap()).unwrap().is_none(), "records are scoped to their project");
+    assert!(
+        store
+            .record(other.id, SPAN.parse().unwrap())
+            .unwrap()
+            .is_none(),
+        "records are scoped to their project"
+    );
 }
 
 pub fn ingest_is_idempotent(store: &dyn Store) {
@@ -126,7 +174,11 @@ pub fn ingest_is_idempotent(store: &dyn Store) {
     let tags: Vec<_> = recs[0].record.tags.iter().map(Tag::as_str).collect();
     assert_eq!(tags, ["newton"], "the last write wins");
     let streams = store.log_streams(p).unwrap();
-    assert_eq!((streams[0].num_traces, streams[0].num_spans), (1, 1), "counts do not double");
+    assert_eq!(
+        (streams[0].num_traces, streams[0].num_spans),
+        (1, 1),
+        "counts do not double"
+    );
 }
 
 pub fn spans_before_their_trace(store: &dyn Store) {
@@ -136,12 +188,20 @@ pub fn spans_before_their_trace(store: &dyn Store) {
     span["trace_id"] = json!(TRACE);
     span["parent_id"] = json!(TRACE);
     store.ingest(batch(p, s, &[span])).unwrap();
-    assert_eq!(store.trace_records(p, trace_id).unwrap().len(), 1, "an orphan span is stored");
+    assert_eq!(
+        store.trace_records(p, trace_id).unwrap().len(),
+        1,
+        "an orphan span is stored"
+    );
     let mut trace = seed_trace();
     trace["spans"] = json!([]);
     store.ingest(batch(p, s, &[trace])).unwrap();
     let recs = store.trace_records(p, trace_id).unwrap();
-    assert_eq!(recs.len(), 2, "the trace links up with the span that came first");
+    assert_eq!(
+        recs.len(),
+        2,
+        "the trace links up with the span that came first"
+    );
     assert_eq!(recs[1].record.parent_id, Some(trace_id));
 }
 
@@ -149,7 +209,15 @@ pub fn patch_updates_fields(store: &dyn Store) {
     let (p, s) = setup(store);
     let trace_id: Uuid = TRACE.parse().unwrap();
     store
-        .patch_record(p, s, RecordPatch { id: trace_id, output: Some(json!("early")), ..Default::default() })
+        .patch_record(
+            p,
+            s,
+            RecordPatch {
+                id: trace_id,
+                output: Some(json!("early")),
+                ..Default::default()
+            },
+        )
         .unwrap();
     let mut trace = seed_trace();
     trace["spans"] = json!([]);
@@ -180,7 +248,11 @@ pub fn patch_updates_fields(store: &dyn Store) {
     assert_eq!(r.duration_ns, Some(123));
     assert!(r.is_complete);
     assert_eq!(r.tags, vec![Tag::parse("dist").unwrap()]);
-    assert_eq!(r.metadata.get("field").unwrap().as_str(), "physics", "untouched fields stay");
+    assert_eq!(
+        r.metadata.get("field").unwrap().as_str(),
+        "physics",
+        "untouched fields stay"
+    );
 }
 
 pub fn quarantine_is_listed(store: &dyn Store) {
@@ -188,7 +260,14 @@ pub fn quarantine_is_listed(store: &dyn Store) {
     let mut trace = seed_trace();
     trace["spans"][0]["tags"] = json!(["x".repeat(57)]);
     let sum = store.ingest(batch(p, s, &[trace])).unwrap();
-    assert_eq!(sum, IngestSummary { stored: 1, existing: 0, quarantined: 1 });
+    assert_eq!(
+        sum,
+        IngestSummary {
+            stored: 1,
+            existing: 0,
+            quarantined: 1
+        }
+    );
     let q = store.quarantine(p, Some(s), 100).unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].record_id.to_string(), SPAN);
@@ -214,8 +293,14 @@ pub fn api_keys_by_hash_and_revoke(store: &dyn Store) {
     assert!(found.may_access(p.id) && !found.may_access(Uuid::new_v4()));
     assert!(store.api_key_by_hash(&[9]).unwrap().is_none());
     assert!(store.revoke_api_key("plx_abcd").unwrap());
-    assert!(store.api_key_by_hash(&[1, 2, 3]).unwrap().is_none(), "a revoked key no longer authenticates");
-    assert!(store.api_key(key.id).unwrap().is_none(), "a revoked key is not found by id");
+    assert!(
+        store.api_key_by_hash(&[1, 2, 3]).unwrap().is_none(),
+        "a revoked key no longer authenticates"
+    );
+    assert!(
+        store.api_key(key.id).unwrap().is_none(),
+        "a revoked key is not found by id"
+    );
     assert!(store.api_keys().unwrap()[0].revoked_at.is_some());
 }
 
@@ -235,7 +320,10 @@ pub fn sessions_by_external_id(store: &dyn Store) {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, made.id);
     assert_eq!(found[0].metadata, json!({"user": "u1"}));
-    assert!(store.sessions_by_external_id(s, "conv-43").unwrap().is_empty());
+    assert!(store
+        .sessions_by_external_id(s, "conv-43")
+        .unwrap()
+        .is_empty());
 }
 
 fn q(text: &str) -> Option<parallax_query::Expr> {
@@ -256,7 +344,10 @@ pub fn annotations_with_history_and_undo(store: &dyn Store) {
             vec![
                 AnnotationOp::AddTag(tag("label_mismatch")),
                 AnnotationOp::RemoveTag(tag("test")),
-                AnnotationOp::SetMetadata(MetadataKey::parse("field").unwrap(), MetadataValue::parse("optics").unwrap()),
+                AnnotationOp::SetMetadata(
+                    MetadataKey::parse("field").unwrap(),
+                    MetadataValue::parse("optics").unwrap(),
+                ),
             ],
             actor.clone(),
             Source::Console,
@@ -264,36 +355,104 @@ pub fn annotations_with_history_and_undo(store: &dyn Store) {
         )
         .unwrap();
     assert_eq!(events.len(), 3);
-    assert_eq!(events[2].previous.as_deref(), Some("physics"), "the replaced value is kept");
+    assert_eq!(
+        events[2].previous.as_deref(),
+        Some("physics"),
+        "the replaced value is kept"
+    );
     let r = store.record(p, trace).unwrap().unwrap().record;
     let tags: Vec<_> = r.tags.iter().map(Tag::as_str).collect();
-    assert_eq!(tags, ["newton", "new-version", "label_mismatch"], "reads see the effective tags");
+    assert_eq!(
+        tags,
+        ["newton", "new-version", "label_mismatch"],
+        "reads see the effective tags"
+    );
     assert_eq!(r.metadata.get("field").unwrap().as_str(), "optics");
-    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
-    assert_eq!(count("tag:label_mismatch and metadata.field = optics"), 1, "filters see the effective values");
+    let count = |text: &str| {
+        store
+            .count(p, s, parallax_query::Root::Trace, q(text).as_ref())
+            .unwrap()
+    };
+    assert_eq!(
+        count("tag:label_mismatch and metadata.field = optics"),
+        1,
+        "filters see the effective values"
+    );
     assert_eq!(count("tag:test"), 0);
     let keys = store.metadata_keys(p, s).unwrap();
     assert!(keys.iter().any(|k| k.key == "field"));
 
     let history = store.annotations(p, trace).unwrap();
     assert_eq!(history.len(), 3);
-    assert_eq!((history[0].actor.as_str(), history[0].source.as_str()), ("user:ana@example.org", "console"));
+    assert_eq!(
+        (history[0].actor.as_str(), history[0].source.as_str()),
+        ("user:ana@example.org", "console")
+    );
 
-    let undo = store.undo_annotation(p, events[2].id, actor.clone(), Source::Api).unwrap();
+    let undo = store
+        .undo_annotation(p, events[2].id, actor.clone(), Source::Api)
+        .unwrap();
     assert_eq!(undo.op, "set_metadata");
     assert_eq!(undo.undoes, Some(events[2].id));
-    assert_eq!(store.record(p, trace).unwrap().unwrap().record.metadata.get("field").unwrap().as_str(), "physics");
-    assert_eq!(store.annotations(p, trace).unwrap().len(), 4, "undo appends, it never deletes");
+    assert_eq!(
+        store
+            .record(p, trace)
+            .unwrap()
+            .unwrap()
+            .record
+            .metadata
+            .get("field")
+            .unwrap()
+            .as_str(),
+        "physics"
+    );
+    assert_eq!(
+        store.annotations(p, trace).unwrap().len(),
+        4,
+        "undo appends, it never deletes"
+    );
 
     // A re-send by the SDK replaces the logged values; review events still apply on top.
     store.ingest(batch(p, s, &[seed_trace()])).unwrap();
-    let tags: Vec<_> = store.record(p, trace).unwrap().unwrap().record.tags.iter().map(|t| t.as_str().to_owned()).collect();
-    assert_eq!(tags, ["newton", "new-version", "label_mismatch"], "events survive a re-send");
+    let tags: Vec<_> = store
+        .record(p, trace)
+        .unwrap()
+        .unwrap()
+        .record
+        .tags
+        .iter()
+        .map(|t| t.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        tags,
+        ["newton", "new-version", "label_mismatch"],
+        "events survive a re-send"
+    );
 
-    let limits = Limits { max_tags: 3, max_metadata_keys: 64 };
-    let err = store.annotate(p, trace, vec![AnnotationOp::AddTag(tag("one-more"))], actor, Source::Api, limits).unwrap_err();
-    assert!(err.to_string().contains("would have 4 tags; the limit is 3"), "{err}");
-    assert_eq!(store.annotations(p, trace).unwrap().len(), 4, "a refused op leaves no event");
+    let limits = Limits {
+        max_tags: 3,
+        max_metadata_keys: 64,
+    };
+    let err = store
+        .annotate(
+            p,
+            trace,
+            vec![AnnotationOp::AddTag(tag("one-more"))],
+            actor,
+            Source::Api,
+            limits,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("would have 4 tags; the limit is 3"),
+        "{err}"
+    );
+    assert_eq!(
+        store.annotations(p, trace).unwrap().len(),
+        4,
+        "a refused op leaves no event"
+    );
 }
 
 pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
@@ -304,17 +463,46 @@ pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
         .collect();
     store.ingest(batch(p, s, &traces)).unwrap();
     let filter = q(r#"metadata.promptVersion = "0.0.3" and not tag:reviewed"#);
-    let ids = store.matching_ids(p, s, parallax_query::Root::Trace, filter.as_ref()).unwrap();
+    let ids = store
+        .matching_ids(p, s, parallax_query::Root::Trace, filter.as_ref())
+        .unwrap();
     assert_eq!(ids.len(), 10);
     let job = store
-        .create_job(NewBulkJob { project_id: p, log_stream_id: s, root: "trace".into(), query: "q".into(), ops: json!([]), actor: "key:x".into(), undo_of: None })
+        .create_job(NewBulkJob {
+            project_id: p,
+            log_stream_id: s,
+            root: "trace".into(),
+            query: "q".into(),
+            ops: json!([]),
+            actor: "key:x".into(),
+            undo_of: None,
+        })
         .unwrap();
-    let ops = vec![AnnotationOp::AddTag(Tag::parse("label_mismatch").unwrap()), AnnotationOp::AddTag(Tag::parse("reviewed").unwrap())];
-    let (written, skipped) = store.annotate_many(p, ids.clone(), ops, Actor("key:x".into()), Source::Bulk(job.id), Limits::default()).unwrap();
+    let ops = vec![
+        AnnotationOp::AddTag(Tag::parse("label_mismatch").unwrap()),
+        AnnotationOp::AddTag(Tag::parse("reviewed").unwrap()),
+    ];
+    let (written, skipped) = store
+        .annotate_many(
+            p,
+            ids.clone(),
+            ops,
+            Actor("key:x".into()),
+            Source::Bulk(job.id),
+            Limits::default(),
+        )
+        .unwrap();
     assert_eq!((written, skipped.len()), (20, 0));
-    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
+    let count = |text: &str| {
+        store
+            .count(p, s, parallax_query::Root::Trace, q(text).as_ref())
+            .unwrap()
+    };
     assert_eq!(count("tag:label_mismatch and tag:reviewed"), 10);
-    assert_eq!(count(r#"metadata.promptVersion = "0.0.3" and not tag:reviewed"#), 0);
+    assert_eq!(
+        count(r#"metadata.promptVersion = "0.0.3" and not tag:reviewed"#),
+        0
+    );
     let history = store.annotations(p, ids[0]).unwrap();
     assert_eq!(history[0].source, format!("bulk:{}", job.id));
 
@@ -322,7 +510,9 @@ pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
     let mut after = None;
     let mut undone = 0;
     loop {
-        let (n, next) = store.undo_job_chunk(p, job.id, undo, Actor("key:x".into()), after, 7).unwrap();
+        let (n, next) = store
+            .undo_job_chunk(p, job.id, undo, Actor("key:x".into()), after, 7)
+            .unwrap();
         undone += n;
         match next {
             Some(pos) => after = Some(pos),
@@ -330,19 +520,39 @@ pub fn bulk_annotation_and_job_undo(store: &dyn Store) {
         }
     }
     assert_eq!(undone, 20);
-    assert_eq!(count("tag:label_mismatch or tag:reviewed"), 0, "undoing the job restores every record");
+    assert_eq!(
+        count("tag:label_mismatch or tag:reviewed"),
+        0,
+        "undoing the job restores every record"
+    );
     assert_eq!(count("tag:even"), 15, "untouched tags stay");
 }
 
 pub fn long_bodies_read_back_and_filter(store: &dyn Store) {
     let (p, s) = setup(store);
-    let long = format!("{} the needle {}", "Newton's first law. ".repeat(100), "Inertia. ".repeat(100));
+    let long = format!(
+        "{} the needle {}",
+        "Newton's first law. ".repeat(100),
+        "Inertia. ".repeat(100)
+    );
     let mut trace = seed_trace();
     trace["input"] = json!(long);
     store.ingest(batch(p, s, &[trace])).unwrap();
-    let r = store.record(p, TRACE.parse().unwrap()).unwrap().unwrap().record;
+    let r = store
+        .record(p, TRACE.parse().unwrap())
+        .unwrap()
+        .unwrap()
+        .record;
     assert_eq!(r.input, json!(long), "a long body is stored exactly");
-    let count = |text: &str| store.count(p, s, parallax_query::Root::Trace, q(text).as_ref()).unwrap();
-    assert_eq!(count(r#"input ~ "THE NEEDLE""#), 1, "filters see inside long bodies");
+    let count = |text: &str| {
+        store
+            .count(p, s, parallax_query::Root::Trace, q(text).as_ref())
+            .unwrap()
+    };
+    assert_eq!(
+        count(r#"input ~ "THE NEEDLE""#),
+        1,
+        "filters see inside long bodies"
+    );
     assert_eq!(count(r#"input ~ "haystack""#), 0);
 }

@@ -74,7 +74,12 @@ pub trait RecordStore: Send + Sync {
 
     /// Applies a partial update to one record of the project (distributed mode's PATCH).
     /// A record that has not arrived yet is remembered and the patch applied when it does.
-    fn patch_record(&self, project_id: Uuid, log_stream_id: Uuid, patch: RecordPatch) -> StoreResult<()>;
+    fn patch_record(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        patch: RecordPatch,
+    ) -> StoreResult<()>;
 
     fn record(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<StoredRecord>>;
 

@@ -144,10 +144,20 @@ pub struct MetadataKeyStats {
 pub trait QueryStore: Send + Sync {
     fn search(&self, req: &SearchRequest) -> StoreResult<SearchPage>;
     /// How many records of `root` in the stream match `filter`.
-    fn count(&self, project_id: Uuid, log_stream_id: Uuid, root: Root, filter: Option<&Expr>) -> StoreResult<u64>;
+    fn count(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+        root: Root,
+        filter: Option<&Expr>,
+    ) -> StoreResult<u64>;
     fn search_sessions(&self, req: &SearchRequest) -> StoreResult<SessionPage>;
     fn aggregate(&self, req: &AggregateRequest) -> StoreResult<Aggregate>;
-    fn metadata_keys(&self, project_id: Uuid, log_stream_id: Uuid) -> StoreResult<Vec<MetadataKeyStats>>;
+    fn metadata_keys(
+        &self,
+        project_id: Uuid,
+        log_stream_id: Uuid,
+    ) -> StoreResult<Vec<MetadataKeyStats>>;
     /// The most frequent values of one key (optionally starting with `prefix`), with counts.
     fn metadata_values(
         &self,

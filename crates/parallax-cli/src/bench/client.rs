@@ -38,11 +38,16 @@ impl Api {
             .timeout(Duration::from_secs(600))
             .build()
             .context("cannot build the HTTP client")?;
-        Ok(Api { http, base: base.trim_end_matches('/').to_owned(), key: key.to_owned() })
+        Ok(Api {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            key: key.to_owned(),
+        })
     }
 
     pub async fn get(&self, path: &str) -> anyhow::Result<Reply> {
-        self.send(self.http.get(format!("{}{path}", self.base))).await
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Reply> {
@@ -69,12 +74,20 @@ impl Api {
 
     async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Reply> {
         let started = Instant::now();
-        let resp = req.header("X-API-Key", &self.key).send().await.context("request failed")?;
+        let resp = req
+            .header("X-API-Key", &self.key)
+            .send()
+            .await
+            .context("request failed")?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.context("reading the answer failed")?;
         let elapsed = started.elapsed();
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Ok(Reply { status, body, elapsed })
+        Ok(Reply {
+            status,
+            body,
+            elapsed,
+        })
     }
 }

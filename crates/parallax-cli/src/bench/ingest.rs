@@ -43,17 +43,31 @@ struct SenderLog {
     build: Duration,
 }
 
-pub async fn run(target: &Target, workload: Arc<Workload>, clients: usize, per_batch: usize) -> anyhow::Result<IngestFigures> {
+pub async fn run(
+    target: &Target,
+    workload: Arc<Workload>,
+    clients: usize,
+    per_batch: usize,
+) -> anyhow::Result<IngestFigures> {
     let batches = workload.batches(per_batch);
     let next = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut senders = Vec::new();
     for _ in 0..clients.max(1) {
-        let (api, pid, sid) = (target.api.clone(), target.project_id.clone(), target.log_stream_id.clone());
+        let (api, pid, sid) = (
+            target.api.clone(),
+            target.project_id.clone(),
+            target.log_stream_id.clone(),
+        );
         let (workload, next, done) = (workload.clone(), next.clone(), done.clone());
         senders.push(tokio::spawn(async move {
-            let mut log = SenderLog { acks: Vec::new(), latencies: Vec::new(), body_bytes: 0, build: Duration::ZERO };
+            let mut log = SenderLog {
+                acks: Vec::new(),
+                latencies: Vec::new(),
+                body_bytes: 0,
+                build: Duration::ZERO,
+            };
             loop {
                 let b = next.fetch_add(1, Ordering::Relaxed);
                 if b >= batches {
@@ -62,7 +76,10 @@ pub async fn run(target: &Target, workload: Arc<Workload>, clients: usize, per_b
                 send_batch(&api, &pid, &sid, &workload, b, per_batch, &mut log).await?;
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if batches >= 20 && finished % (batches / 10) == 0 {
-                    eprintln!("  ingested {finished}/{batches} batches ({:.1} s)", started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "  ingested {finished}/{batches} batches ({:.1} s)",
+                        started.elapsed().as_secs_f64()
+                    );
                 }
             }
         }));
@@ -73,7 +90,9 @@ pub async fn run(target: &Target, workload: Arc<Workload>, clients: usize, per_b
     }
     let searchable = wait_searchable(target, workload.traces).await?;
     let seconds = started.elapsed().as_secs_f64();
-    Ok(figures(started, seconds, &workload, &logs, batches, searchable))
+    Ok(figures(
+        started, seconds, &workload, &logs, batches, searchable,
+    ))
 }
 
 async fn send_batch(
@@ -90,13 +109,19 @@ async fn send_batch(
     log.build += t.elapsed();
     log.body_bytes += body.len();
     let traces = per_batch.min(workload.traces - b * per_batch);
-    let reply = api.post_raw(&format!("/v2/projects/{pid}/traces"), body).await?;
+    let reply = api
+        .post_raw(&format!("/v2/projects/{pid}/traces"), body)
+        .await?;
     if !reply.ok() {
         bail!("batch {b} was refused: {}", reply.describe());
     }
     let stored = reply.body["records_count"].as_u64().unwrap_or(0) as usize;
     if stored != traces * RECORDS_PER_TRACE {
-        bail!("batch {b} stored {stored} of {} records: {}", traces * RECORDS_PER_TRACE, reply.describe());
+        bail!(
+            "batch {b} stored {stored} of {} records: {}",
+            traces * RECORDS_PER_TRACE,
+            reply.describe()
+        );
     }
     log.latencies.push(reply.elapsed);
     log.acks.push((Instant::now(), traces));
@@ -111,11 +136,16 @@ async fn wait_searchable(target: &Target, expected: usize) -> anyhow::Result<Str
     loop {
         let reply = target.api.post(&path, &body).await?;
         if !reply.ok() {
-            return Ok(format!("not verified: the count endpoint answered {}", reply.describe()));
+            return Ok(format!(
+                "not verified: the count endpoint answered {}",
+                reply.describe()
+            ));
         }
         let count = reply.body["count"].as_u64().unwrap_or(0);
         if count as usize >= expected {
-            return Ok(format!("verified: a count of the stream's traces returned {count}"));
+            return Ok(format!(
+                "verified: a count of the stream's traces returned {count}"
+            ));
         }
         if Instant::now() > deadline {
             bail!("only {count} of {expected} traces were searchable 60 s after the last acknowledgement");
@@ -124,10 +154,21 @@ async fn wait_searchable(target: &Target, expected: usize) -> anyhow::Result<Str
     }
 }
 
-fn figures(started: Instant, seconds: f64, w: &Workload, logs: &[SenderLog], batches: usize, searchable: String) -> IngestFigures {
-    let mut acks: Vec<(Instant, usize)> = logs.iter().flat_map(|l| l.acks.iter().copied()).collect();
+fn figures(
+    started: Instant,
+    seconds: f64,
+    w: &Workload,
+    logs: &[SenderLog],
+    batches: usize,
+    searchable: String,
+) -> IngestFigures {
+    let mut acks: Vec<(Instant, usize)> =
+        logs.iter().flat_map(|l| l.acks.iter().copied()).collect();
     acks.sort_by_key(|a| a.0);
-    let mut latencies: Vec<Duration> = logs.iter().flat_map(|l| l.latencies.iter().copied()).collect();
+    let mut latencies: Vec<Duration> = logs
+        .iter()
+        .flat_map(|l| l.latencies.iter().copied())
+        .collect();
     latencies.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let spans = (w.traces * SPANS_PER_TRACE) as f64;
@@ -139,7 +180,10 @@ fn figures(started: Instant, seconds: f64, w: &Workload, logs: &[SenderLog], bat
     };
     let tenth = batches / 10;
     let (first, last) = if tenth >= 1 {
-        (rate(started, 0, tenth), rate(acks[batches - tenth - 1].0, batches - tenth, batches))
+        (
+            rate(started, 0, tenth),
+            rate(acks[batches - tenth - 1].0, batches - tenth, batches),
+        )
     } else {
         (None, None)
     };
@@ -151,7 +195,9 @@ fn figures(started: Instant, seconds: f64, w: &Workload, logs: &[SenderLog], bat
         last_tenth_spans_per_s: last,
         batch_p50_ms: ms(super::percentile(&latencies, 0.50)),
         batch_p95_ms: ms(super::percentile(&latencies, 0.95)),
-        body_kb_avg: logs.iter().map(|l| l.body_bytes).sum::<usize>() as f64 / batches.max(1) as f64 / 1024.0,
+        body_kb_avg: logs.iter().map(|l| l.body_bytes).sum::<usize>() as f64
+            / batches.max(1) as f64
+            / 1024.0,
         body_build_ms_total: logs.iter().map(|l| ms(l.build)).sum(),
         searchable,
     }

@@ -27,7 +27,11 @@ impl Machine {
             mem_total_mb: kb_field(&meminfo, "MemTotal:").map(|kb| kb / 1024),
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map_or_else(|_| "unknown".to_owned(), |s| s.trim().to_owned()),
-            build: if cfg!(debug_assertions) { "debug" } else { "release" },
+            build: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
         }
     }
 
@@ -81,7 +85,12 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
 
 /// The 1-minute load average: how much else wanted the cores during the run.
 pub fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// What a data directory holds on disk.

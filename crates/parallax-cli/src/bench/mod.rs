@@ -68,14 +68,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.traces == 0 || args.batch == 0 || args.clients == 0 {
         bail!("--traces, --batch and --clients must be at least 1");
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(bench(args))
 }
 
 /// Where the server is: started here (with its data directory) or somewhere else.
 enum Server {
     Embedded(Embedded),
-    Remote { url: String, key: String, pid: Option<u32>, data_dir: Option<PathBuf> },
+    Remote {
+        url: String,
+        key: String,
+        pid: Option<u32>,
+        data_dir: Option<PathBuf>,
+    },
 }
 
 impl Server {
@@ -100,7 +107,9 @@ impl Server {
 
     fn label(&self) -> String {
         match self {
-            Server::Embedded(_) => "embedded server (in this process) on a fresh data directory".into(),
+            Server::Embedded(_) => {
+                "embedded server (in this process) on a fresh data directory".into()
+            }
             Server::Remote { url, .. } => format!("server at {url}"),
         }
     }
@@ -129,13 +138,25 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let embedded = matches!(server, Server::Embedded(_));
     let id_salt = if embedded { 0 } else { now_us as u64 };
     let target = create_target(server.api()?, now_us).await?;
-    let workload = Arc::new(workload::Workload::new(args.traces, args.seed, id_salt, now_us));
+    let workload = Arc::new(workload::Workload::new(
+        args.traces,
+        args.seed,
+        id_salt,
+        now_us,
+    ));
 
-    eprintln!("ingesting {} traces ({} spans) with {} clients…", args.traces, args.traces * 5, args.clients);
+    eprintln!(
+        "ingesting {} traces ({} spans) with {} clients…",
+        args.traces,
+        args.traces * 5,
+        args.clients
+    );
     let load_start = machine::load_average();
     let cpu_before = server.process().and_then(machine::cpu_seconds);
     let ingest = ingest::run(&target, workload, args.clients, args.batch).await?;
-    let ingest_cpu_s = cpu_before.zip(server.process().and_then(machine::cpu_seconds)).map(|(a, b)| b - a);
+    let ingest_cpu_s = cpu_before
+        .zip(server.process().and_then(machine::cpu_seconds))
+        .map(|(a, b)| b - a);
     eprintln!("  {:.0} spans/s; {}", ingest.spans_per_s, ingest.searchable);
 
     let mut queries = Vec::new();
@@ -181,13 +202,31 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
 /// A fresh project and log stream for this run, created through the Galileo routes.
 async fn create_target(api: Api, now_us: i64) -> anyhow::Result<Target> {
-    let project = api.post_ok("/projects", &json!({"name": format!("bench-{now_us}"), "type": "gen_ai"})).await?;
-    let project_id = project["id"].as_str().context("the new project has no id")?.to_owned();
-    let stream = api
-        .post_ok(&format!("/projects/{project_id}/log_streams"), &json!({"name": "standard-workload"}))
+    let project = api
+        .post_ok(
+            "/projects",
+            &json!({"name": format!("bench-{now_us}"), "type": "gen_ai"}),
+        )
         .await?;
-    let log_stream_id = stream["id"].as_str().context("the new log stream has no id")?.to_owned();
-    Ok(Target { api, project_id, log_stream_id })
+    let project_id = project["id"]
+        .as_str()
+        .context("the new project has no id")?
+        .to_owned();
+    let stream = api
+        .post_ok(
+            &format!("/projects/{project_id}/log_streams"),
+            &json!({"name": "standard-workload"}),
+        )
+        .await?;
+    let log_stream_id = stream["id"]
+        .as_str()
+        .context("the new log stream has no id")?
+        .to_owned();
+    Ok(Target {
+        api,
+        project_id,
+        log_stream_id,
+    })
 }
 
 /// The server started by this process, on a loopback port chosen by the OS.
@@ -204,16 +243,22 @@ impl Embedded {
     async fn start(data_dir: Option<PathBuf>) -> anyhow::Result<Embedded> {
         let (temp, data_dir) = match data_dir {
             Some(dir) => {
-                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
                 (None, dir)
             }
             None => {
-                let t = tempfile::Builder::new().prefix("parallax-bench-").tempdir()?;
+                let t = tempfile::Builder::new()
+                    .prefix("parallax-bench-")
+                    .tempdir()?;
                 let path = t.path().to_path_buf();
                 (Some(t), path)
             }
         };
-        let key = format!("plx_bench_{:016x}", prng::Rng::fork(std::process::id().into(), 1).next_u64());
+        let key = format!(
+            "plx_bench_{:016x}",
+            prng::Rng::fork(std::process::id().into(), 1).next_u64()
+        );
         let mut config = parallax_server::Config::for_data_dir(data_dir.clone());
         config.init_api_key = Some(key.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -222,7 +267,14 @@ impl Embedded {
         let handle = tokio::spawn(parallax_server::serve(config, listener, async {
             let _ = stopped.await;
         }));
-        let server = Embedded { url, key, data_dir, _temp: temp, stop, handle };
+        let server = Embedded {
+            url,
+            key,
+            data_dir,
+            _temp: temp,
+            stop,
+            handle,
+        };
         server.wait_ready().await?;
         Ok(server)
     }

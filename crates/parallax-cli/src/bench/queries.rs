@@ -57,18 +57,43 @@ pub fn specs(stream: &str) -> Vec<QuerySpec> {
         }
         b
     };
-    let spec = |key, label: String, endpoint, body| QuerySpec { key, label, endpoint, body };
+    let spec = |key, label: String, endpoint, body| QuerySpec {
+        key,
+        label,
+        endpoint,
+        body,
+    };
     vec![
-        spec("newest50", "newest 50 traces".into(), "search", newest(None)),
-        spec("tag_newest50", format!("newest 50 traces, `{tag}`"), "search", newest(Some(&tag))),
-        spec("tag_meta_newest50", format!("newest 50 traces, `{tag_meta}`"), "search", newest(Some(&tag_meta))),
+        spec(
+            "newest50",
+            "newest 50 traces".into(),
+            "search",
+            newest(None),
+        ),
+        spec(
+            "tag_newest50",
+            format!("newest 50 traces, `{tag}`"),
+            "search",
+            newest(Some(&tag)),
+        ),
+        spec(
+            "tag_meta_newest50",
+            format!("newest 50 traces, `{tag_meta}`"),
+            "search",
+            newest(Some(&tag_meta)),
+        ),
         spec(
             "tag_meta_count",
             format!("count of spans, `{tag_meta}`"),
             "count",
             json!({"log_stream_id": stream, "root": "span", "q": tag_meta}),
         ),
-        spec("numeric_meta", format!("newest 50 traces, `{numeric}`"), "search", newest(Some(&numeric))),
+        spec(
+            "numeric_meta",
+            format!("newest 50 traces, `{numeric}`"),
+            "search",
+            newest(Some(&numeric)),
+        ),
         spec(
             "group_by",
             "all spans grouped by metadata.user_id: count, errors, p50/p95/p99".into(),
@@ -78,13 +103,28 @@ pub fn specs(stream: &str) -> Vec<QuerySpec> {
     ]
 }
 
-pub async fn measure(target: &Target, spec: &QuerySpec, warmup: usize, runs: usize) -> anyhow::Result<Measured> {
+pub async fn measure(
+    target: &Target,
+    spec: &QuerySpec,
+    warmup: usize,
+    runs: usize,
+) -> anyhow::Result<Measured> {
     let path = format!("/api/v1/projects/{}/{}", target.project_id, spec.endpoint);
     let outcome = time_calls(&target.api, &path, &spec.body, warmup, runs).await?;
-    Ok(Measured { key: spec.key, label: spec.label.clone(), outcome })
+    Ok(Measured {
+        key: spec.key,
+        label: spec.label.clone(),
+        outcome,
+    })
 }
 
-async fn time_calls(api: &Api, path: &str, body: &Value, warmup: usize, runs: usize) -> anyhow::Result<Outcome> {
+async fn time_calls(
+    api: &Api,
+    path: &str,
+    body: &Value,
+    warmup: usize,
+    runs: usize,
+) -> anyhow::Result<Outcome> {
     let mut answer = 0;
     for _ in 0..warmup.max(1) {
         let reply = api.post(path, body).await?;
@@ -125,17 +165,24 @@ fn answer_size(reply: &Reply) -> u64 {
 
 /// Follows cursors 50 traces at a time to `DEEP` records in (or as deep as the stream allows),
 /// then times fetching the page at that depth again and again with its cursor.
-pub async fn deep_page(target: &Target, traces: usize, warmup: usize, runs: usize) -> anyhow::Result<DeepPage> {
+pub async fn deep_page(
+    target: &Target,
+    traces: usize,
+    warmup: usize,
+    runs: usize,
+) -> anyhow::Result<DeepPage> {
     let want = DEEP.min(traces.saturating_sub(PAGE));
     let path = format!("/api/v1/projects/{}/search", target.project_id);
-    let page = |cursor: &Value| {
-        json!({"log_stream_id": target.log_stream_id, "root": "trace", "sort": {"field": "created_at", "ascending": false}, "limit": PAGE, "cursor": cursor})
-    };
+    let page = |cursor: &Value| json!({"log_stream_id": target.log_stream_id, "root": "trace", "sort": {"field": "created_at", "ascending": false}, "limit": PAGE, "cursor": cursor});
     let label = format!("page of 50 traces at depth {want}, by cursor");
     let unavailable = |why: String, depth| DeepPage {
         depth,
         walk_seconds: 0.0,
-        measured: Measured { key: "deep_page", label: label.clone(), outcome: Outcome::Unavailable(why) },
+        measured: Measured {
+            key: "deep_page",
+            label: label.clone(),
+            outcome: Outcome::Unavailable(why),
+        },
     };
     let started = Instant::now();
     let (mut depth, mut cursor) = (0, Value::Null);
@@ -147,11 +194,22 @@ pub async fn deep_page(target: &Target, traces: usize, warmup: usize, runs: usiz
         depth += reply.body["records"].as_array().map_or(0, Vec::len);
         cursor = reply.body["next_cursor"].clone();
         if cursor.is_null() {
-            return Ok(unavailable(format!("no next_cursor after {depth} records"), depth));
+            return Ok(unavailable(
+                format!("no next_cursor after {depth} records"),
+                depth,
+            ));
         }
     }
     let walk_seconds = started.elapsed().as_secs_f64();
     let outcome = time_calls(&target.api, &path, &page(&cursor), warmup, runs).await?;
     let label = format!("page of 50 traces at depth {depth}, by cursor");
-    Ok(DeepPage { depth, walk_seconds, measured: Measured { key: "deep_page", label, outcome } })
+    Ok(DeepPage {
+        depth,
+        walk_seconds,
+        measured: Measured {
+            key: "deep_page",
+            label,
+            outcome,
+        },
+    })
 }

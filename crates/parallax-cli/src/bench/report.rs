@@ -51,13 +51,15 @@ impl Report {
         self.disk.map(|d| d.total as f64 / n.max(1) as f64)
     }
 
-
     fn cpu_us_per_span(&self) -> Option<f64> {
-        self.ingest_cpu_s.map(|s| s * 1e6 / self.workload.spans.max(1) as f64)
+        self.ingest_cpu_s
+            .map(|s| s * 1e6 / self.workload.spans.max(1) as f64)
     }
 
     fn all_queries(&self) -> impl Iterator<Item = &Measured> {
-        self.queries.iter().chain(std::iter::once(&self.deep.measured))
+        self.queries
+            .iter()
+            .chain(std::iter::once(&self.deep.measured))
     }
 
     pub fn to_json(&self) -> Value {
@@ -69,8 +71,14 @@ impl Report {
         put("ingest_spans_per_s", json!(i.spans_per_s.round()));
         put("ingest_records_per_s", json!(i.records_per_s.round()));
         put("ingest_seconds", json!(i.seconds));
-        put("ingest_first_tenth_spans_per_s", json!(i.first_tenth_spans_per_s.map(f64::round)));
-        put("ingest_last_tenth_spans_per_s", json!(i.last_tenth_spans_per_s.map(f64::round)));
+        put(
+            "ingest_first_tenth_spans_per_s",
+            json!(i.first_tenth_spans_per_s.map(f64::round)),
+        );
+        put(
+            "ingest_last_tenth_spans_per_s",
+            json!(i.last_tenth_spans_per_s.map(f64::round)),
+        );
         put("ingest_batch_p50_ms", json!(i.batch_p50_ms));
         put("ingest_batch_p95_ms", json!(i.batch_p95_ms));
         put("ingest_body_kb_avg", json!(i.body_kb_avg));
@@ -82,7 +90,11 @@ impl Report {
         put("load_average_1m_end", json!(self.load_average.1));
         for q in self.all_queries() {
             match &q.outcome {
-                Outcome::Measured { p50_ms, p95_ms, answer } => {
+                Outcome::Measured {
+                    p50_ms,
+                    p95_ms,
+                    answer,
+                } => {
                     put(&format!("{}_p50_ms", q.key), json!(p50_ms));
                     put(&format!("{}_p95_ms", q.key), json!(p95_ms));
                     put(&format!("{}_answer", q.key), json!(answer));
@@ -97,11 +109,20 @@ impl Report {
         put("deep_page_depth", json!(self.deep.depth));
         put("deep_page_walk_s", json!(self.deep.walk_seconds));
         put("peak_rss_mb", json!(self.peak_rss_mb));
-        put("peak_rss_includes_bench_client", json!(self.rss_includes_client));
+        put(
+            "peak_rss_includes_bench_client",
+            json!(self.rss_includes_client),
+        );
         put("disk_bytes_total", json!(self.disk.map(|d| d.total)));
         put("disk_wal_bytes", json!(self.disk.map(|d| d.wal)));
-        put("disk_bytes_per_span", json!(self.per(self.workload.spans).map(f64::round)));
-        put("disk_bytes_per_record", json!(self.per(self.workload.records).map(f64::round)));
+        put(
+            "disk_bytes_per_span",
+            json!(self.per(self.workload.spans).map(f64::round)),
+        );
+        put(
+            "disk_bytes_per_record",
+            json!(self.per(self.workload.records).map(f64::round)),
+        );
         let w = &self.workload;
         put("server", json!(self.server));
         put(
@@ -125,50 +146,101 @@ impl Report {
             group(w.records as f64),
             self.server
         );
-        let mem = m.mem_total_mb.map_or("?".to_owned(), |mb| format!("{:.1} GB", mb as f64 / 1024.0));
+        let mem = m
+            .mem_total_mb
+            .map_or("?".to_owned(), |mb| format!("{:.1} GB", mb as f64 / 1024.0));
         println!(
             "machine: {} cores, {}, {mem} RAM, Linux {}; {} build; {} clients x {} traces per batch; {} runs after {} warm-up\n",
             m.cores, m.cpu_model, m.kernel, m.build, w.clients, w.batch_traces, w.runs, w.warmup
         );
-        let row = |figure: &str, measured: String, target: &str| println!("{figure:<80} {measured:>22}   {target}");
+        let row = |figure: &str, measured: String, target: &str| {
+            println!("{figure:<80} {measured:>22}   {target}")
+        };
         row("figure", "measured".into(), "target (2 cores, 1M spans)");
-        row("ingest through the Galileo route, durable + searchable", format!("{} spans/s", group(i.spans_per_s)), ">= 30,000 spans/s");
+        row(
+            "ingest through the Galileo route, durable + searchable",
+            format!("{} spans/s", group(i.spans_per_s)),
+            ">= 30,000 spans/s",
+        );
         if let (Some(a), Some(b)) = (i.first_tenth_spans_per_s, i.last_tenth_spans_per_s) {
-            row("  first / last tenth of the batches", format!("{} / {} spans/s", group(a), group(b)), "");
+            row(
+                "  first / last tenth of the batches",
+                format!("{} / {} spans/s", group(a), group(b)),
+                "",
+            );
         }
         if let Some(us) = self.cpu_us_per_span() {
-            row("  CPU time per span (server process, all threads)", format!("{us:.0} µs"), "");
+            row(
+                "  CPU time per span (server process, all threads)",
+                format!("{us:.0} µs"),
+                "",
+            );
         }
-        row("  batch of 100 traces acknowledged, p50 / p95", format!("{:.1} / {:.1} ms", i.batch_p50_ms, i.batch_p95_ms), "");
+        row(
+            "  batch of 100 traces acknowledged, p50 / p95",
+            format!("{:.1} / {:.1} ms", i.batch_p50_ms, i.batch_p95_ms),
+            "",
+        );
         for q in self.all_queries() {
             let label = format!("{} (p50 / p95)", q.label);
             match &q.outcome {
-                Outcome::Measured { p50_ms, p95_ms, answer } => {
-                    row(&label, format!("{p50_ms:.2} / {p95_ms:.2} ms"), query_target(q.key));
+                Outcome::Measured {
+                    p50_ms,
+                    p95_ms,
+                    answer,
+                } => {
+                    row(
+                        &label,
+                        format!("{p50_ms:.2} / {p95_ms:.2} ms"),
+                        query_target(q.key),
+                    );
                     if q.key.ends_with("count") {
                         row("  answer: count", group(*answer as f64), "");
                     }
                 }
-                Outcome::Unavailable(why) => row(&label, "unavailable".into(), &why.chars().take(80).collect::<String>()),
+                Outcome::Unavailable(why) => row(
+                    &label,
+                    "unavailable".into(),
+                    &why.chars().take(80).collect::<String>(),
+                ),
             }
         }
-        let rss = self.peak_rss_mb.map_or("unknown".to_owned(), |mb| format!("{mb:.0} MB"));
-        let rss_label = if self.rss_includes_client { "peak RSS (server and bench client, one process)" } else { "peak server RSS" };
+        let rss = self
+            .peak_rss_mb
+            .map_or("unknown".to_owned(), |mb| format!("{mb:.0} MB"));
+        let rss_label = if self.rss_includes_client {
+            "peak RSS (server and bench client, one process)"
+        } else {
+            "peak server RSS"
+        };
         row(rss_label, rss, "<= 300 MB");
-        let disk = self.per(w.spans).map_or("unknown".to_owned(), |b| format!("{} B", group(b)));
+        let disk = self
+            .per(w.spans)
+            .map_or("unknown".to_owned(), |b| format!("{} B", group(b)));
         row("disk per span (data directory / spans)", disk, "<= 1,300 B");
         if let (Some(d), Some(per_record)) = (self.disk, self.per(w.records)) {
-            row("  per stored record", format!("{} B", group(per_record)), "");
+            row(
+                "  per stored record",
+                format!("{} B", group(per_record)),
+                "",
+            );
             // The WAL holds recent pages not yet copied into the database file: its size follows
             // the checkpoint interval, so it dominates small runs and fades at 1M spans.
             let mb = |b: u64| b as f64 / 1e6;
-            row("  data directory; of which WAL", format!("{:.1} MB; {:.1} MB", mb(d.total), mb(d.wal)), "");
+            row(
+                "  data directory; of which WAL",
+                format!("{:.1} MB; {:.1} MB", mb(d.total), mb(d.wal)),
+                "",
+            );
         }
         println!("\ningest: {:.1} s; {}", i.seconds, i.searchable);
         if let (Some(a), Some(b)) = self.load_average {
             println!("load average (1 min): {a:.2} before ingest, {b:.2} at the end (the bench alone adds up to about 2; more means other work shared the cores)");
         }
-        println!("deep page: reached depth {} by cursor in {:.2} s", self.deep.depth, self.deep.walk_seconds);
+        println!(
+            "deep page: reached depth {} by cursor in {:.2} s",
+            self.deep.depth, self.deep.walk_seconds
+        );
     }
 }
 

@@ -28,16 +28,77 @@ const SPREAD_DAYS: i64 = 7;
 pub const TAGS: usize = 40;
 pub const USERS: usize = 1000;
 const FIELDS: &[&str] = &[
-    "physics", "chemistry", "biology", "history", "law", "medicine", "finance", "music", "geography", "art",
+    "physics",
+    "chemistry",
+    "biology",
+    "history",
+    "law",
+    "medicine",
+    "finance",
+    "music",
+    "geography",
+    "art",
 ];
 const PROMPT_VERSIONS: &[&str] = &["0.0.1", "0.0.2", "0.1.0", "1.0.0"];
-const REGIONS: &[&str] = &["eu-west", "eu-central", "us-east", "us-west", "ap-south", "ap-northeast"];
+const REGIONS: &[&str] = &[
+    "eu-west",
+    "eu-central",
+    "us-east",
+    "us-west",
+    "ap-south",
+    "ap-northeast",
+];
 const WORDS: &[&str] = &[
-    "the", "model", "answer", "question", "context", "document", "retrieval", "summary", "energy", "force",
-    "mass", "velocity", "law", "motion", "inertia", "system", "user", "assistant", "explain", "topic",
-    "briefly", "according", "to", "source", "page", "section", "result", "value", "compute", "tool",
-    "search", "index", "vector", "score", "relevant", "passage", "newton", "first", "second", "third",
-    "object", "remains", "at", "rest", "unless", "acted", "upon", "by", "external", "net",
+    "the",
+    "model",
+    "answer",
+    "question",
+    "context",
+    "document",
+    "retrieval",
+    "summary",
+    "energy",
+    "force",
+    "mass",
+    "velocity",
+    "law",
+    "motion",
+    "inertia",
+    "system",
+    "user",
+    "assistant",
+    "explain",
+    "topic",
+    "briefly",
+    "according",
+    "to",
+    "source",
+    "page",
+    "section",
+    "result",
+    "value",
+    "compute",
+    "tool",
+    "search",
+    "index",
+    "vector",
+    "score",
+    "relevant",
+    "passage",
+    "newton",
+    "first",
+    "second",
+    "third",
+    "object",
+    "remains",
+    "at",
+    "rest",
+    "unless",
+    "acted",
+    "upon",
+    "by",
+    "external",
+    "net",
 ];
 
 /// The query filters the benchmark uses, chosen to match known fractions of the workload.
@@ -87,7 +148,13 @@ impl Workload {
     pub fn new(traces: usize, seed: u64, id_salt: u64, end_us: i64) -> Workload {
         let span_us = SPREAD_DAYS * 86_400 * 1_000_000;
         let step_us = (span_us / traces.max(1) as i64).max(1);
-        Workload { traces, seed, id_salt, start_us: end_us - span_us - 3_600_000_000, step_us }
+        Workload {
+            traces,
+            seed,
+            id_salt,
+            start_us: end_us - span_us - 3_600_000_000,
+            step_us,
+        }
     }
 
     pub fn batches(&self, per_batch: usize) -> usize {
@@ -119,7 +186,10 @@ impl Workload {
         let meta = vec![
             ("user_id", format!("user-{:04}", rng.below(USERS))),
             ("experimentNumber", rng.below(101).to_string()),
-            ("promptVersion", PROMPT_VERSIONS[rng.below(PROMPT_VERSIONS.len())].to_string()),
+            (
+                "promptVersion",
+                PROMPT_VERSIONS[rng.below(PROMPT_VERSIONS.len())].to_string(),
+            ),
             ("field", FIELDS[rng.below(FIELDS.len())].to_string()),
             ("region", REGIONS[rng.below(REGIONS.len())].to_string()),
         ];
@@ -156,24 +226,43 @@ impl Workload {
             at += duration_ns / 1_000 + 200;
         }
         let workflow_ns = (at - t0) * 1_000;
-        let root = |rng: &mut Rng, kind: &'static str, name: &'static str, id: String, created_us: i64, duration_ns: i64| {
+        let root = |rng: &mut Rng,
+                    kind: &'static str,
+                    name: &'static str,
+                    id: String,
+                    created_us: i64,
+                    duration_ns: i64| {
             let (input_len, output_len) = (rng.jitter(500, 0.2), rng.jitter(300, 0.2));
             Step {
-            kind,
-            name,
-            id,
-            created_us,
-            duration_ns,
-            status: failed,
-            input: Io::Text(text(rng, input_len)),
-            output: Io::Text(text(rng, output_len)),
-            tags: Some(tags),
-            metadata: &meta,
-            llm: None,
-        }
+                kind,
+                name,
+                id,
+                created_us,
+                duration_ns,
+                status: failed,
+                input: Io::Text(text(rng, input_len)),
+                output: Io::Text(text(rng, output_len)),
+                tags: Some(tags),
+                metadata: &meta,
+                llm: None,
+            }
         };
-        let trace = root(&mut rng, "trace", "chat", ids.uuid().to_string(), t0, workflow_ns + 500_000);
-        let workflow = root(&mut rng, "workflow", "answer_question", ids.uuid().to_string(), t0 + 200, workflow_ns);
+        let trace = root(
+            &mut rng,
+            "trace",
+            "chat",
+            ids.uuid().to_string(),
+            t0,
+            workflow_ns + 500_000,
+        );
+        let workflow = root(
+            &mut rng,
+            "workflow",
+            "answer_question",
+            ids.uuid().to_string(),
+            t0 + 200,
+            workflow_ns,
+        );
 
         write_step(out, &trace);
         out.push_str(r#","spans":["#);
@@ -206,7 +295,11 @@ fn three_tags(rng: &mut Rng) -> [usize; 3] {
 /// Inputs and outputs of a leaf, and the LLM facts of an LLM leaf (k = 1 or 3).
 fn leaf_io(rng: &mut Rng, kind: &str, k: usize) -> (Io, Io, Option<Llm<'static>>) {
     // A retriever's input is a search query and a tool's its arguments: short, unlike prompts.
-    let input_len = if kind == "llm" { rng.jitter(500, 0.2) } else { rng.jitter(100, 0.2) };
+    let input_len = if kind == "llm" {
+        rng.jitter(500, 0.2)
+    } else {
+        rng.jitter(100, 0.2)
+    };
     let output_len = rng.jitter(300, 0.2);
     match kind {
         "llm" => {
@@ -217,13 +310,21 @@ fn leaf_io(rng: &mut Rng, kind: &str, k: usize) -> (Io, Io, Option<Llm<'static>>
                 input_tokens: (input_len / 4) as i64 + rng.below(20) as i64,
                 output_tokens: (output_len / 4) as i64 + rng.below(20) as i64,
             };
-            (Io::Messages(system, user), Io::Message(text(rng, output_len)), Some(llm))
+            (
+                Io::Messages(system, user),
+                Io::Message(text(rng, output_len)),
+                Some(llm),
+            )
         }
         "retriever" => {
             let docs = (0..3).map(|_| text(rng, output_len / 3)).collect();
             (Io::Text(text(rng, input_len)), Io::Documents(docs), None)
         }
-        _ => (Io::Text(text(rng, input_len)), Io::Text(text(rng, output_len)), None),
+        _ => (
+            Io::Text(text(rng, input_len)),
+            Io::Text(text(rng, output_len)),
+            None,
+        ),
     }
 }
 
@@ -246,12 +347,18 @@ fn write_io(out: &mut String, io: &Io) {
             out,
             r#"[{{"content":"{system}","role":"system","tool_call_id":null,"tool_calls":null}},{{"content":"{user}","role":"user","tool_call_id":null,"tool_calls":null}}]"#
         ),
-        Io::Message(m) => write!(out, r#"{{"content":"{m}","role":"assistant","tool_call_id":null,"tool_calls":null}}"#),
+        Io::Message(m) => write!(
+            out,
+            r#"{{"content":"{m}","role":"assistant","tool_call_id":null,"tool_calls":null}}"#
+        ),
         Io::Documents(docs) => {
             out.push('[');
             for (i, d) in docs.iter().enumerate() {
                 let sep = if i > 0 { "," } else { "" };
-                let _ = write!(out, r#"{sep}{{"content":"{d}","metadata":{{"source":"kb-{i}"}}}}"#);
+                let _ = write!(
+                    out,
+                    r#"{sep}{{"content":"{d}","metadata":{{"source":"kb-{i}"}}}}"#
+                );
             }
             out.push(']');
             Ok(())
@@ -265,7 +372,11 @@ fn write_step(out: &mut String, s: &Step) {
     write_io(out, &s.input);
     out.push_str(r#","redacted_input":null,"output":"#);
     write_io(out, &s.output);
-    let _ = write!(out, r#","redacted_output":null,"name":"{}","created_at":""#, s.name);
+    let _ = write!(
+        out,
+        r#","redacted_output":null,"name":"{}","created_at":""#,
+        s.name
+    );
     write_timestamp(out, s.created_us);
     out.push_str(r#"","user_metadata":{"#);
     for (i, (k, v)) in s.metadata.iter().enumerate() {
@@ -276,7 +387,11 @@ fn write_step(out: &mut String, s: &Step) {
     if let Some(tags) = s.tags {
         let _ = write!(out, r#""t{}","t{}","t{}""#, tags[0], tags[1], tags[2]);
     }
-    let _ = write!(out, r#"],"status_code":{},"metrics":{{"duration_ns":{}"#, s.status, s.duration_ns);
+    let _ = write!(
+        out,
+        r#"],"status_code":{},"metrics":{{"duration_ns":{}"#,
+        s.status, s.duration_ns
+    );
     if let Some(llm) = &s.llm {
         let _ = write!(
             out,
@@ -344,7 +459,12 @@ mod tests {
         assert_eq!(traces.len(), 10);
         let workflow = &traces[0]["spans"][0];
         assert_eq!(workflow["type"], "workflow");
-        let kinds: Vec<&str> = workflow["spans"].as_array().unwrap().iter().map(|s| s["type"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> = workflow["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["type"].as_str().unwrap())
+            .collect();
         assert_eq!(kinds, ["retriever", "llm", "tool", "llm"]);
         assert_eq!(traces[0]["tags"].as_array().unwrap().len(), 3);
         assert_eq!(traces[0]["user_metadata"].as_object().unwrap().len(), 5);

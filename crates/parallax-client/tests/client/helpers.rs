@@ -26,7 +26,12 @@ impl TestServer {
         tokio::spawn(parallax_server::serve(config, listener, async {
             let _ = stopped.await;
         }));
-        TestServer { url, http: reqwest::Client::new(), _dir: dir, _stop: stop }
+        TestServer {
+            url,
+            http: reqwest::Client::new(),
+            _dir: dir,
+            _stop: stop,
+        }
     }
 
     /// A logger for this server that reads nothing from the environment.
@@ -40,7 +45,13 @@ impl TestServer {
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        let resp = self.http.get(format!("{}{path}", self.url)).header("X-API-Key", KEY).send().await.unwrap();
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .header("X-API-Key", KEY)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status();
         let body: Value = resp.json().await.unwrap();
         assert!(status.is_success(), "GET {path}: {status} {body}");
@@ -49,6 +60,7 @@ impl TestServer {
 
     /// A stored trace with its span tree.
     pub async fn trace(&self, project: uuid::Uuid, trace: uuid::Uuid) -> Value {
-        self.get(&format!("/api/v1/projects/{project}/traces/{trace}")).await
+        self.get(&format!("/api/v1/projects/{project}/traces/{trace}"))
+            .await
     }
 }

@@ -86,7 +86,12 @@ pub fn decode_step(
 ) -> Result<(), WireError> {
     let mut obj = match step {
         Value::Object(obj) => obj,
-        other => return Err(wire_err(path, format!("expected an object, found {}", kind(&other)))),
+        other => {
+            return Err(wire_err(
+                path,
+                format!("expected an object, found {}", kind(&other)),
+            ))
+        }
     };
     let children = obj.remove("spans");
     let obj = &mut obj;
@@ -108,7 +113,10 @@ pub fn decode_step(
         id
     } else {
         own_trace.or(at.trace_id).ok_or_else(|| {
-            wire_err(path, "span has no trace: give trace_id in the span or the request")
+            wire_err(
+                path,
+                "span has no trace: give trace_id in the span or the request",
+            )
         })?
     };
     let parent_id = if record_type.is_trace() {
@@ -119,7 +127,8 @@ pub fn decode_step(
     let session_id = own_session.or(at.session_id);
 
     let created_at = match opt_str(obj, "created_at", path)? {
-        Some(s) => Timestamp::parse(s).map_err(|e| wire_err(&format!("{path}.created_at"), e.to_string()))?,
+        Some(s) => Timestamp::parse(s)
+            .map_err(|e| wire_err(&format!("{path}.created_at"), e.to_string()))?,
         None => Timestamp::now(),
     };
     let metrics = match obj.get("metrics") {
@@ -172,7 +181,10 @@ pub fn decode_step(
     match &children {
         None | Some(Value::Null) | Some(Value::Array(_)) => {}
         Some(other) => {
-            return Err(wire_err(&format!("{path}.spans"), format!("expected an array, found {}", kind(other))))
+            return Err(wire_err(
+                &format!("{path}.spans"),
+                format!("expected an array, found {}", kind(other)),
+            ))
         }
     }
     let model = opt_str(obj, "model", path)?.map(str::to_owned);
@@ -241,7 +253,11 @@ pub fn decode_step(
     Ok(())
 }
 
-fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>, WireError> {
+fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a str>, WireError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -297,11 +313,20 @@ pub fn record_to_json(r: &Record, owner: Owner) -> Value {
     o.insert("status_code".into(), r.status_code.into());
     o.insert("external_id".into(), r.external_id.clone().into());
     o.insert("trace_id".into(), r.trace_id.to_string().into());
-    o.insert("parent_id".into(), r.parent_id.map(|p| p.to_string()).into());
-    o.insert("session_id".into(), r.session_id.map(|p| p.to_string()).into());
+    o.insert(
+        "parent_id".into(),
+        r.parent_id.map(|p| p.to_string()).into(),
+    );
+    o.insert(
+        "session_id".into(),
+        r.session_id.map(|p| p.to_string()).into(),
+    );
     o.insert("project_id".into(), owner.project_id.to_string().into());
     o.insert("run_id".into(), owner.log_stream_id.to_string().into());
-    o.insert("log_stream_id".into(), owner.log_stream_id.to_string().into());
+    o.insert(
+        "log_stream_id".into(),
+        owner.log_stream_id.to_string().into(),
+    );
     o.insert("is_complete".into(), r.is_complete.into());
     if r.record_type != RecordType::Trace || r.model.is_some() {
         o.insert("model".into(), r.model.clone().into());
@@ -332,7 +357,11 @@ mod tests {
 
     fn decode(v: Value) -> Result<Decoded, WireError> {
         let mut out = Decoded::default();
-        let at = Placement { trace_id: None, parent_id: None, session_id: None };
+        let at = Placement {
+            trace_id: None,
+            parent_id: None,
+            session_id: None,
+        };
         decode_step(v, "traces[0]", at, &Limits::default(), &mut out)?;
         Ok(out)
     }
@@ -358,7 +387,13 @@ mod tests {
         assert_eq!(t.extra["dataset_input"], "ds");
         assert_eq!(t.extra["metrics"]["custom_score"], 0.5);
         assert!(s.extra.contains_key("tools"));
-        let back = record_to_json(t, Owner { project_id: Uuid::nil(), log_stream_id: Uuid::nil() });
+        let back = record_to_json(
+            t,
+            Owner {
+                project_id: Uuid::nil(),
+                log_stream_id: Uuid::nil(),
+            },
+        );
         assert_eq!(back["metrics"]["custom_score"], 0.5);
         assert_eq!(back["user_metadata"]["k"], "v");
     }
@@ -386,8 +421,13 @@ mod tests {
         let e = decode(json!({"type": "trace", "id": "nope"})).unwrap_err();
         assert_eq!(e.to_string(), "traces[0].id: \"nope\" is not a UUID");
         let e = decode(json!({"type": "trace", "id": "30a44133-66cb-4bf1-9f90-9748d6642fef", "status_code": "x"})).unwrap_err();
-        assert_eq!(e.to_string(), "traces[0].status_code: expected an integer, found a string");
+        assert_eq!(
+            e.to_string(),
+            "traces[0].status_code: expected an integer, found a string"
+        );
         let e = decode(json!({"type": "blob"})).unwrap_err();
-        assert!(e.to_string().starts_with("traces[0].type: unknown step type \"blob\""));
+        assert!(e
+            .to_string()
+            .starts_with("traces[0].type: unknown step type \"blob\""));
     }
 }

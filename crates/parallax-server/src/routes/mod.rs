@@ -19,7 +19,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/traces", axum::routing::post(otlp::traces))
         .route("/otel/traces", axum::routing::post(otlp::traces))
         .route("/otel/v1/traces", axum::routing::post(otlp::traces))
-        .route("/api/galileo/otel/traces", axum::routing::post(otlp::traces))
+        .route(
+            "/api/galileo/otel/traces",
+            axum::routing::post(otlp::traces),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -31,7 +34,8 @@ use uuid::Uuid;
 
 /// Parses a path id, naming what it should have been.
 pub fn parse_id(raw: &str, what: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("{what} {raw:?} not found (not a UUID)")))
+    Uuid::parse_str(raw)
+        .map_err(|_| ApiError::NotFound(format!("{what} {raw:?} not found (not a UUID)")))
 }
 
 /// The project `raw` names, if it exists and the caller may see it.

@@ -20,11 +20,19 @@ use parallax_store::{Project, Role, Source, StoreError};
 use uuid::Uuid;
 
 fn header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
-    names.iter().find_map(|n| headers.get(*n).and_then(|v| v.to_str().ok())).map(str::trim).filter(|v| !v.is_empty())
+    names
+        .iter()
+        .find_map(|n| headers.get(*n).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 fn reply(status: StatusCode, body: Vec<u8>, json: bool) -> Response {
-    let ct = if json { "application/json" } else { "application/x-protobuf" };
+    let ct = if json {
+        "application/json"
+    } else {
+        "application/x-protobuf"
+    };
     (status, [(header::CONTENT_TYPE, ct)], body).into_response()
 }
 
@@ -36,8 +44,16 @@ fn failure(e: &ApiError, json: bool) -> Response {
         StatusCode::NOT_FOUND => 5,
         _ => 13,
     };
-    let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { e.status() };
-    reply(status, encode_status(code, &e.public_message(), &[], json), json)
+    let status = if e.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        e.status()
+    };
+    reply(
+        status,
+        encode_status(code, &e.public_message(), &[], json),
+        json,
+    )
 }
 
 async fn project_for(state: &AppState, who: &Principal, raw: &str) -> Result<Project, ApiError> {
@@ -56,11 +72,17 @@ async fn project_for(state: &AppState, who: &Principal, raw: &str) -> Result<Pro
             who.require_role(Role::Annotator)?;
             let name = raw.to_owned();
             let by = who.key.id;
-            match state.store(move |s| s.create_project(&name, Some(by))).await {
+            match state
+                .store(move |s| s.create_project(&name, Some(by)))
+                .await
+            {
                 Ok(p) => Ok(p),
                 Err(ApiError::Conflict(_)) => {
                     let name = raw.to_owned();
-                    state.store(move |s| s.project_by_name(&name)).await?.ok_or_else(|| ApiError::NotFound(format!("project {raw:?}")))
+                    state
+                        .store(move |s| s.project_by_name(&name))
+                        .await?
+                        .ok_or_else(|| ApiError::NotFound(format!("project {raw:?}")))
                 }
                 Err(e) => Err(e),
             }
@@ -72,7 +94,10 @@ async fn project_for(state: &AppState, who: &Principal, raw: &str) -> Result<Pro
 async fn stream_for(state: &AppState, project: &Project, raw: &str) -> Result<Uuid, ApiError> {
     let pid = project.id;
     let streams = state.store(move |s| s.log_streams(pid)).await?;
-    if let Some(s) = streams.iter().find(|s| s.name == raw || s.id.to_string() == raw) {
+    if let Some(s) = streams
+        .iter()
+        .find(|s| s.name == raw || s.id.to_string() == raw)
+    {
         return Ok(s.id);
     }
     let name = raw.to_owned();
@@ -80,13 +105,24 @@ async fn stream_for(state: &AppState, project: &Project, raw: &str) -> Result<Uu
         Ok(s) => Ok(s.id),
         Err(ApiError::Conflict(_)) => {
             let streams = state.store(move |s| s.log_streams(pid)).await?;
-            streams.iter().find(|s| s.name == raw).map(|s| s.id).ok_or_else(|| ApiError::Internal(StoreError::Internal("stream vanished".into()).to_string()))
+            streams
+                .iter()
+                .find(|s| s.name == raw)
+                .map(|s| s.id)
+                .ok_or_else(|| {
+                    ApiError::Internal(StoreError::Internal("stream vanished".into()).to_string())
+                })
         }
         Err(e) => Err(e),
     }
 }
 
-pub async fn traces(State(state): State<AppState>, headers: HeaderMap, who: Result<Principal, ApiError>, body: Bytes) -> Response {
+pub async fn traces(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    who: Result<Principal, ApiError>,
+    body: Bytes,
+) -> Response {
     let content_type = header(&headers, &["content-type"]).unwrap_or("application/x-protobuf");
     let json = matches!(Format::from_content_type(content_type), Ok(Format::Json));
     let who = match who {
@@ -98,16 +134,25 @@ pub async fn traces(State(state): State<AppState>, headers: HeaderMap, who: Resu
         Ok(r) => r,
         Err(e) => {
             let status = match &e {
-                DecodeError::UnsupportedMediaType { .. } | DecodeError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                DecodeError::UnsupportedMediaType { .. }
+                | DecodeError::UnsupportedEncoding { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 DecodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::BAD_REQUEST,
             };
             let violations: Vec<(String, String)> = e.field_violation().into_iter().collect();
-            return reply(status, encode_status(3, &e.to_string(), &violations, json), json);
+            return reply(
+                status,
+                encode_status(3, &e.to_string(), &violations, json),
+                json,
+            );
         }
     };
-    let project_name = header(&headers, &["x-parallax-project", "project"]).unwrap_or("default").to_owned();
-    let stream_name = header(&headers, &["x-parallax-log-stream", "logstream"]).unwrap_or("default").to_owned();
+    let project_name = header(&headers, &["x-parallax-project", "project"])
+        .unwrap_or("default")
+        .to_owned();
+    let stream_name = header(&headers, &["x-parallax-log-stream", "logstream"])
+        .unwrap_or("default")
+        .to_owned();
     if let Err(e) = who.require_role(Role::Annotator) {
         return failure(&e, json);
     }
@@ -121,7 +166,10 @@ pub async fn traces(State(state): State<AppState>, headers: HeaderMap, who: Resu
     };
     let converted = convert(&request, &state.limits);
     let partial = converted.partial_success();
-    let decoded = Decoded { records: converted.records, quarantined: converted.quarantined };
+    let decoded = Decoded {
+        records: converted.records,
+        quarantined: converted.quarantined,
+    };
     match store_decoded(&state, project.id, stream, decoded, Source::Otel).await {
         Ok(_) => reply(StatusCode::OK, encode_response(partial, json), json),
         // Released Python exporters retry every 5xx; a store failure is worth retrying.

@@ -17,7 +17,9 @@ pub fn parse_root(raw: Option<&str>) -> ApiResult<Root> {
         "trace" | "traces" => Ok(Root::Trace),
         "span" | "spans" => Ok(Root::Span),
         "session" | "sessions" => Ok(Root::Session),
-        other => Err(ApiError::BadRequest(format!("root: unknown root {other:?}; expected trace, span or session"))),
+        other => Err(ApiError::BadRequest(format!(
+            "root: unknown root {other:?}; expected trace, span or session"
+        ))),
     }
 }
 
@@ -37,7 +39,9 @@ impl Format {
         match raw.unwrap_or("jsonl") {
             "jsonl" | "jsonl_flat" | "json" => Ok(Format::Jsonl),
             "csv" => Ok(Format::Csv),
-            other => Err(ApiError::BadRequest(format!("format: unknown export format {other:?}; expected jsonl or csv"))),
+            other => Err(ApiError::BadRequest(format!(
+                "format: unknown export format {other:?}; expected jsonl or csv"
+            ))),
         }
     }
 }
@@ -53,10 +57,17 @@ pub async fn export(
     format: Format,
 ) -> ApiResult<Response> {
     if root == Root::Session {
-        return Err(ApiError::BadRequest("export: sessions cannot be exported; export traces or spans".into()));
+        return Err(ApiError::BadRequest(
+            "export: sessions cannot be exported; export traces or spans".into(),
+        ));
     }
     let keys: Vec<String> = if format == Format::Csv {
-        state.store(move |s| s.metadata_keys(project_id, log_stream_id)).await?.into_iter().map(|k| k.key).collect()
+        state
+            .store(move |s| s.metadata_keys(project_id, log_stream_id))
+            .await?
+            .into_iter()
+            .map(|k| k.key)
+            .collect()
     } else {
         Vec::new()
     };
@@ -82,13 +93,21 @@ pub async fn export(
             let out = match result {
                 Ok(out) => out,
                 Err(e) => {
-                    let _ = tx.send(Err(std::io::Error::other(e.public_message()))).await;
+                    let _ = tx
+                        .send(Err(std::io::Error::other(e.public_message())))
+                        .await;
                     return;
                 }
             };
             let mut chunk = String::new();
             for r in &out.records {
-                let v = record_to_json(&r.record, Owner { project_id: r.project_id, log_stream_id: r.log_stream_id });
+                let v = record_to_json(
+                    &r.record,
+                    Owner {
+                        project_id: r.project_id,
+                        log_stream_id: r.log_stream_id,
+                    },
+                );
                 match format {
                     Format::Jsonl => {
                         chunk.push_str(&v.to_string());
@@ -106,23 +125,51 @@ pub async fn export(
             }
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     let content_type = match format {
         Format::Jsonl => "application/x-ndjson",
         Format::Csv => "text/csv; charset=utf-8",
     };
-    Ok(([(header::CONTENT_TYPE, content_type)], Body::from_stream(stream)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(stream),
+    )
+        .into_response())
 }
 
 const CSV_FIELDS: &[&str] = &[
-    "id", "type", "trace_id", "parent_id", "session_id", "created_at", "name", "input", "output", "model", "status_code",
+    "id",
+    "type",
+    "trace_id",
+    "parent_id",
+    "session_id",
+    "created_at",
+    "name",
+    "input",
+    "output",
+    "model",
+    "status_code",
 ];
 
 fn csv_header(keys: &[String]) -> String {
     let mut cols: Vec<String> = CSV_FIELDS.iter().map(|s| s.to_string()).collect();
-    cols.extend(["duration_ns", "num_input_tokens", "num_output_tokens", "tags"].map(String::from));
+    cols.extend(
+        [
+            "duration_ns",
+            "num_input_tokens",
+            "num_output_tokens",
+            "tags",
+        ]
+        .map(String::from),
+    );
     cols.extend(keys.iter().map(|k| format!("user_metadata.{k}")));
-    let mut line = cols.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
+    let mut line = cols
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push('\n');
     line
 }
@@ -140,12 +187,19 @@ fn csv_row(v: &Value, keys: &[String]) -> String {
     for m in ["duration_ns", "num_input_tokens", "num_output_tokens"] {
         cells.push(text_of(&v["metrics"][m]));
     }
-    let tags: Vec<String> = v["tags"].as_array().map(|a| a.iter().map(text_of).collect()).unwrap_or_default();
+    let tags: Vec<String> = v["tags"]
+        .as_array()
+        .map(|a| a.iter().map(text_of).collect())
+        .unwrap_or_default();
     cells.push(tags.join(","));
     for k in keys {
         cells.push(text_of(&v["user_metadata"][k.as_str()]));
     }
-    let mut line = cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push('\n');
     line
 }

@@ -12,9 +12,14 @@ async fn seed_snippet_is_stored_exactly_and_read_back() {
     let reply = srv.post(&format!("/v2/projects/{pid}/traces"), body).await;
     assert_eq!(reply["records_count"], 2);
     assert_eq!(reply["traces_count"], 1);
-    assert_eq!(reply["session_id"], trace_id, "an implicit session per trace");
+    assert_eq!(
+        reply["session_id"], trace_id,
+        "an implicit session per trace"
+    );
 
-    let trace = srv.get(&format!("/api/v1/projects/{pid}/traces/{trace_id}")).await;
+    let trace = srv
+        .get(&format!("/api/v1/projects/{pid}/traces/{trace_id}"))
+        .await;
     let meta = json!({"experimentNumber": "1", "promptVersion": "0.0.1", "field": "physics"});
     assert_eq!(trace["tags"], json!(["newton", "test", "new-version"]));
     assert_eq!(trace["user_metadata"], meta);
@@ -25,10 +30,18 @@ async fn seed_snippet_is_stored_exactly_and_read_back() {
     assert_eq!(span["tags"], json!(["newton", "test", "new-version"]));
     assert_eq!(span["user_metadata"], meta);
     assert_eq!(span["parent_id"], trace_id);
-    assert_eq!(span["metrics"]["time_to_first_token_ns"], Value::Null, "metric keys kept");
+    assert_eq!(
+        span["metrics"]["time_to_first_token_ns"],
+        Value::Null,
+        "metric keys kept"
+    );
     assert_eq!(span["input"][0]["role"], "system");
 
-    let streams = srv.get(&format!("/projects/{pid}/log_streams/paginated?include_counts=false&starting_token=0&limit=500")).await;
+    let streams = srv
+        .get(&format!(
+            "/projects/{pid}/log_streams/paginated?include_counts=false&starting_token=0&limit=500"
+        ))
+        .await;
     assert_eq!(streams["log_streams"][0]["num_traces"], 1);
     assert_eq!(streams["log_streams"][0]["num_spans"], 1);
 }
@@ -39,10 +52,14 @@ async fn resending_a_batch_is_idempotent() {
     let (pid, sid) = srv.project_and_stream("p", "s").await;
     let (body, _, _) = seed_body(&sid);
     for _ in 0..3 {
-        srv.post(&format!("/v2/projects/{pid}/traces"), body.clone()).await;
+        srv.post(&format!("/v2/projects/{pid}/traces"), body.clone())
+            .await;
     }
     let s = srv.get(&format!("/projects/{pid}/log_streams/{sid}")).await;
-    assert_eq!((s["num_traces"].as_u64(), s["num_spans"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (s["num_traces"].as_u64(), s["num_spans"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[tokio::test]
@@ -54,9 +71,21 @@ async fn project_lookup_is_exact_and_creates_answer_200() {
     assert_eq!(found.as_array().unwrap().len(), 1);
     assert_eq!(found[0]["id"], pid);
     assert_eq!(found[0]["type"], "gen_ai");
-    assert_eq!(srv.get("/projects?project_name=Alpha&type=gen_ai").await, json!([]));
-    assert_eq!(srv.get("/projects/all?type=gen_ai").await.as_array().unwrap().len(), 2);
-    let (status, body) = srv.call(Method::POST, "/projects", Some(json!({"name": "alpha"}))).await;
+    assert_eq!(
+        srv.get("/projects?project_name=Alpha&type=gen_ai").await,
+        json!([])
+    );
+    assert_eq!(
+        srv.get("/projects/all?type=gen_ai")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (status, body) = srv
+        .call(Method::POST, "/projects", Some(json!({"name": "alpha"})))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (status, _) = srv.call(Method::GET, "/ingest/healthz", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -67,13 +96,27 @@ async fn log_stream_pagination_visits_every_stream() {
     let srv = TestServer::start().await;
     let (pid, _) = srv.project_and_stream("p", "s0").await;
     for i in 1..5 {
-        srv.post(&format!("/projects/{pid}/log_streams"), json!({"name": format!("s{i}")})).await;
+        srv.post(
+            &format!("/projects/{pid}/log_streams"),
+            json!({"name": format!("s{i}")}),
+        )
+        .await;
     }
     let mut names = Vec::new();
     let mut token = Some(0);
     while let Some(t) = token {
-        let page = srv.get(&format!("/projects/{pid}/log_streams/paginated?starting_token={t}&limit=2")).await;
-        names.extend(page["log_streams"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()));
+        let page = srv
+            .get(&format!(
+                "/projects/{pid}/log_streams/paginated?starting_token={t}&limit=2"
+            ))
+            .await;
+        names.extend(
+            page["log_streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_owned()),
+        );
         token = page["next_starting_token"].as_u64();
         assert_eq!(page["paginated"], token.is_some());
     }
@@ -92,15 +135,35 @@ async fn rule_breakers_are_quarantined_and_the_rest_stored() {
     let q = &reply["quarantined"][0];
     assert_eq!(q["id"], span_id);
     assert_eq!(q["violations"][0]["path"], "traces[0].spans[0].tags[1]");
-    assert_eq!(q["violations"][0]["message"], "tag is 57 characters; the limit is 50");
-    assert_eq!(q["violations"][1]["message"], "metadata value is 300 characters; the limit is 256");
+    assert_eq!(
+        q["violations"][0]["message"],
+        "tag is 57 characters; the limit is 50"
+    );
+    assert_eq!(
+        q["violations"][1]["message"],
+        "metadata value is 300 characters; the limit is 256"
+    );
 
-    let listed = srv.get(&format!("/api/v1/projects/{pid}/quarantine?log_stream_id={sid}")).await;
+    let listed = srv
+        .get(&format!(
+            "/api/v1/projects/{pid}/quarantine?log_stream_id={sid}"
+        ))
+        .await;
     let entry = &listed["quarantined"][0];
     assert_eq!(entry["record_id"], span_id);
-    assert_eq!(entry["record"]["tags"][1], "x".repeat(57), "kept as sent, not truncated");
-    let trace = srv.get(&format!("/api/v1/projects/{pid}/traces/{trace_id}")).await;
-    assert_eq!(trace["spans"], json!([]), "the valid trace is stored without the quarantined span");
+    assert_eq!(
+        entry["record"]["tags"][1],
+        "x".repeat(57),
+        "kept as sent, not truncated"
+    );
+    let trace = srv
+        .get(&format!("/api/v1/projects/{pid}/traces/{trace_id}"))
+        .await;
+    assert_eq!(
+        trace["spans"],
+        json!([]),
+        "the valid trace is stored without the quarantined span"
+    );
 }
 
 #[tokio::test]
@@ -108,7 +171,14 @@ async fn bad_input_gets_a_clear_error() {
     let srv = TestServer::start_with(|c| c.max_body_bytes = 64 * 1024).await;
     let (pid, sid) = srv.project_and_stream("p", "s").await;
     let url = format!("{}/v2/projects/{pid}/traces", srv.url);
-    let send = |body: String| srv.http.post(&url).bearer_auth(&srv.token).header("content-type", "application/json").body(body).send();
+    let send = |body: String| {
+        srv.http
+            .post(&url)
+            .bearer_auth(&srv.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
 
     let r = send("{\"traces\": [".into()).await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -119,29 +189,63 @@ async fn bad_input_gets_a_clear_error() {
     let r = send(body.to_string()).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let detail: Value = r.json().await.unwrap();
-    assert_eq!(detail["detail"], "traces[0].spans[0].status_code: expected an integer, found a string");
+    assert_eq!(
+        detail["detail"],
+        "traces[0].spans[0].status_code: expected an integer, found a string"
+    );
 
-    let r = send(format!("{{\"log_stream_id\": \"{sid}\", \"traces\": [], \"pad\": \"{}\"}}", "x".repeat(70 * 1024))).await.unwrap();
+    let r = send(format!(
+        "{{\"log_stream_id\": \"{sid}\", \"traces\": [], \"pad\": \"{}\"}}",
+        "x".repeat(70 * 1024)
+    ))
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     let (status, _) = srv.call(Method::GET, "/projects/not-a-uuid", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let s = srv.get(&format!("/projects/{pid}/log_streams/{sid}")).await;
-    assert_eq!(s["num_traces"], 0, "nothing was stored by the rejected requests");
+    assert_eq!(
+        s["num_traces"], 0,
+        "nothing was stored by the rejected requests"
+    );
 }
 
 #[tokio::test]
 async fn credentials_are_required_and_scoped() {
     let srv = TestServer::start().await;
     let (pid, _) = srv.project_and_stream("p", "s").await;
-    let r = srv.http.get(format!("{}/projects/{pid}", srv.url)).send().await.unwrap();
+    let r = srv
+        .http
+        .get(format!("{}/projects/{pid}", srv.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.unwrap().contains("missing credentials"));
-    let r = srv.http.get(format!("{}/projects/{pid}", srv.url)).bearer_auth("a.b.c").send().await.unwrap();
+    let r = srv
+        .http
+        .get(format!("{}/projects/{pid}", srv.url))
+        .bearer_auth("a.b.c")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = srv.http.post(format!("{}/login/api_key", srv.url)).json(&json!({"api_key": "wrong"})).send().await.unwrap();
+    let r = srv
+        .http
+        .post(format!("{}/login/api_key", srv.url))
+        .json(&json!({"api_key": "wrong"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = srv.http.get(format!("{}/projects/{pid}", srv.url)).header("x-api-key", KEY).send().await.unwrap();
+    let r = srv
+        .http
+        .get(format!("{}/projects/{pid}", srv.url))
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "a raw key works too");
 }
 
@@ -152,9 +256,11 @@ async fn distributed_mode_accepts_out_of_order_spans_and_patches() {
     let trace_id = uuid::Uuid::new_v4().to_string();
     let wf = uuid::Uuid::new_v4().to_string();
     let llm = uuid::Uuid::new_v4().to_string();
-    let span = |id: &str, kind: &str| json!({"type": kind, "id": id, "name": kind, "input": "in", "output": null,
+    let span = |id: &str, kind: &str| {
+        json!({"type": kind, "id": id, "name": kind, "input": "in", "output": null,
         "created_at": "2026-12-03T16:25:26.724248Z", "user_metadata": {}, "tags": [], "metrics": {"duration_ns": null},
-        "trace_id": null, "parent_id": null, "session_id": null, "spans": []});
+        "trace_id": null, "parent_id": null, "session_id": null, "spans": []})
+    };
     // The child arrives before its workflow parent, and both before the trace.
     srv.post(&format!("/v2/projects/{pid}/spans"), json!({"log_stream_id": sid, "spans": [span(&llm, "llm")], "trace_id": trace_id, "parent_id": wf, "reliable": true})).await;
     srv.post(&format!("/v2/projects/{pid}/spans"), json!({"log_stream_id": sid, "spans": [span(&wf, "workflow")], "trace_id": trace_id, "parent_id": trace_id})).await;
@@ -164,15 +270,23 @@ async fn distributed_mode_accepts_out_of_order_spans_and_patches() {
     let (status, _) = srv.call(Method::PATCH, &format!("/v2/projects/{pid}/spans/{wf}"), Some(json!({"log_stream_id": sid, "span_id": wf, "output": "wf out", "tags": [], "duration_ns": 7}))).await;
     assert_eq!(status, StatusCode::OK);
 
-    let trace = srv.get(&format!("/api/v1/projects/{pid}/traces/{trace_id}")).await;
-    assert_eq!(trace["output"], "dist output", "the early PATCH was applied when the trace arrived");
+    let trace = srv
+        .get(&format!("/api/v1/projects/{pid}/traces/{trace_id}"))
+        .await;
+    assert_eq!(
+        trace["output"], "dist output",
+        "the early PATCH was applied when the trace arrived"
+    );
     assert_eq!(trace["metrics"]["duration_ns"], 123);
     assert_eq!(trace["is_complete"], true);
     assert_eq!(trace["user_metadata"]["a"], "1");
     let wf_json = &trace["spans"][0];
     assert_eq!(wf_json["id"], wf);
     assert_eq!(wf_json["output"], "wf out");
-    assert_eq!(wf_json["spans"][0]["id"], llm, "the early child hangs under its parent");
+    assert_eq!(
+        wf_json["spans"][0]["id"], llm,
+        "the early child hangs under its parent"
+    );
 }
 
 #[tokio::test]
@@ -181,10 +295,16 @@ async fn sessions_are_found_by_external_id() {
     let (pid, sid) = srv.project_and_stream("p", "s").await;
     let made = srv.post(&format!("/v2/projects/{pid}/sessions"), json!({"log_stream_id": sid, "name": "chat-1", "external_id": "conv-42", "user_metadata": {"user": "u1"}, "previous_session_id": null, "experiment_id": null})).await;
     let search = json!({"log_stream_id": sid, "experiment_id": null, "filters": [{"type": "text", "name": "external_id", "value": "conv-42", "operator": "eq"}]});
-    let found = srv.post(&format!("/v2/projects/{pid}/sessions/search"), search).await;
+    let found = srv
+        .post(&format!("/v2/projects/{pid}/sessions/search"), search)
+        .await;
     assert_eq!(found["records"][0]["id"], made["id"]);
     let id = made["id"].as_str().unwrap();
-    assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4, "the SDK requires UUIDv4");
+    assert_eq!(
+        uuid::Uuid::parse_str(id).unwrap().get_version_num(),
+        4,
+        "the SDK requires UUIDv4"
+    );
 }
 
 #[tokio::test]
@@ -207,16 +327,61 @@ async fn a_key_limited_to_one_project_cannot_see_another() {
             .unwrap();
         key
     };
-    let get = |path: String| srv.http.get(format!("{}{path}", srv.url)).header("x-api-key", &key).send();
-    assert_eq!(get(format!("/projects/{pa}")).await.unwrap().status(), StatusCode::OK);
+    let get = |path: String| {
+        srv.http
+            .get(format!("{}{path}", srv.url))
+            .header("x-api-key", &key)
+            .send()
+    };
+    assert_eq!(
+        get(format!("/projects/{pa}")).await.unwrap().status(),
+        StatusCode::OK
+    );
     let r = get(format!("/projects/{pb}")).await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "another project's data is not found, not forbidden");
-    assert_eq!(get(format!("/projects/{pb}/log_streams")).await.unwrap().status(), StatusCode::NOT_FOUND);
-    let listed: Value = get("/projects/all?type=gen_ai".into()).await.unwrap().json().await.unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 1, "listings show only the key's projects");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "another project's data is not found, not forbidden"
+    );
+    assert_eq!(
+        get(format!("/projects/{pb}/log_streams"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let listed: Value = get("/projects/all?type=gen_ai".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "listings show only the key's projects"
+    );
     let (body, _, _) = seed_body(&sa);
-    let r = srv.http.post(format!("{}/v2/projects/{pb}/traces", srv.url)).header("x-api-key", &key).json(&body).send().await.unwrap();
+    let r = srv
+        .http
+        .post(format!("{}/v2/projects/{pb}/traces", srv.url))
+        .header("x-api-key", &key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = srv.http.post(format!("{}/projects", srv.url)).header("x-api-key", &key).json(&json!({"name": "c"})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a limited key cannot create projects");
+    let r = srv
+        .http
+        .post(format!("{}/projects", srv.url))
+        .header("x-api-key", &key)
+        .json(&json!({"name": "c"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a limited key cannot create projects"
+    );
 }

@@ -32,15 +32,32 @@ impl TestServer {
             let _ = stopped.await;
         }));
         let http = Client::new();
-        let mut server = TestServer { url, http, token: String::new(), dir, _stop: stop };
-        let (status, body) = server.call(Method::POST, "/login/api_key", Some(json!({"api_key": KEY}))).await;
+        let mut server = TestServer {
+            url,
+            http,
+            token: String::new(),
+            dir,
+            _stop: stop,
+        };
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/login/api_key",
+                Some(json!({"api_key": KEY})),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         server.token = body["access_token"].as_str().unwrap().to_owned();
         server
     }
 
     /// Sends an authenticated request and returns the status and the JSON body (or a string).
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if !self.token.is_empty() {
             req = req.bearer_auth(&self.token);
@@ -51,7 +68,10 @@ impl TestServer {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> Value {
@@ -68,9 +88,16 @@ impl TestServer {
 
     /// Creates a project and a log stream and returns their ids.
     pub async fn project_and_stream(&self, project: &str, stream: &str) -> (String, String) {
-        let p = self.post("/projects", json!({"name": project, "type": "gen_ai"})).await;
+        let p = self
+            .post("/projects", json!({"name": project, "type": "gen_ai"}))
+            .await;
         let pid = p["id"].as_str().unwrap().to_owned();
-        let s = self.post(&format!("/projects/{pid}/log_streams"), json!({"name": stream})).await;
+        let s = self
+            .post(
+                &format!("/projects/{pid}/log_streams"),
+                json!({"name": stream}),
+            )
+            .await;
         (pid, s["id"].as_str().unwrap().to_owned())
     }
 }

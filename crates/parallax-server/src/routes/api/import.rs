@@ -41,7 +41,12 @@ pub struct ImportBody {
     records: Vec<Value>,
 }
 
-pub async fn import(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn import(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let body: ImportBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
@@ -54,7 +59,11 @@ pub async fn import(State(state): State<AppState>, who: Principal, Path(pid): Pa
     let copied = copied_streams(&state, &flat, stream.id).await?;
     let mut decoded = Decoded::default();
     let mut remapped = 0usize;
-    let none = Placement { trace_id: None, parent_id: None, session_id: None };
+    let none = Placement {
+        trace_id: None,
+        parent_id: None,
+        session_id: None,
+    };
     for (path, mut obj) in flat {
         if source_stream(&obj).is_some_and(|s| copied.get(&s) == Some(&true)) {
             remap_ids(&mut obj, stream.id);
@@ -66,7 +75,8 @@ pub async fn import(State(state): State<AppState>, who: Principal, Path(pid): Pa
         decode_step(Value::Object(obj), &path, none, &state.limits, &mut decoded)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     }
-    let (summary, quarantined) = store_decoded(&state, project.id, stream.id, decoded, Source::Api).await?;
+    let (summary, quarantined) =
+        store_decoded(&state, project.id, stream.id, decoded, Source::Api).await?;
     Ok(Json(json!({
         "stored": summary.stored,
         "existing": summary.existing,
@@ -86,14 +96,25 @@ struct Inherited {
 
 /// Takes a record out of its parent's `spans` and fills the ids its nesting implies when the
 /// record does not carry them, the way a batch ingest would.
-fn flatten(record: Value, path: String, parent: Option<&Inherited>, out: &mut Vec<(String, Map<String, Value>)>) -> ApiResult<()> {
+fn flatten(
+    record: Value,
+    path: String,
+    parent: Option<&Inherited>,
+    out: &mut Vec<(String, Map<String, Value>)>,
+) -> ApiResult<()> {
     let Value::Object(mut obj) = record else {
-        return Err(ApiError::Unprocessable(format!("{path}: expected a record object")));
+        return Err(ApiError::Unprocessable(format!(
+            "{path}: expected a record object"
+        )));
     };
     let children = match obj.remove("spans") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(children)) => children,
-        Some(_) => return Err(ApiError::Unprocessable(format!("{path}.spans: expected an array"))),
+        Some(_) => {
+            return Err(ApiError::Unprocessable(format!(
+                "{path}.spans: expected an array"
+            )))
+        }
     };
     if let Some(up) = parent {
         let has_source = source_stream(&obj).is_some();
@@ -113,8 +134,15 @@ fn flatten(record: Value, path: String, parent: Option<&Inherited>, out: &mut Ve
     }
     let text = |key: &str| obj.get(key).and_then(Value::as_str).map(str::to_owned);
     let id = text("id");
-    let is_trace = obj.get("type").and_then(Value::as_str).is_none_or(|t| t == "trace");
-    let trace_id = if is_trace { id.clone() } else { text("trace_id") };
+    let is_trace = obj
+        .get("type")
+        .and_then(Value::as_str)
+        .is_none_or(|t| t == "trace");
+    let trace_id = if is_trace {
+        id.clone()
+    } else {
+        text("trace_id")
+    };
     let session_id = text("session_id");
     let source = source_stream(&obj).map(|s| s.to_string());
     out.push((path.clone(), obj));
@@ -122,9 +150,16 @@ fn flatten(record: Value, path: String, parent: Option<&Inherited>, out: &mut Ve
         return Ok(());
     }
     let (Some(id), Some(trace_id)) = (id, trace_id) else {
-        return Err(ApiError::Unprocessable(format!("{path}: a record with nested spans needs an id and a trace_id")));
+        return Err(ApiError::Unprocessable(format!(
+            "{path}: a record with nested spans needs an id and a trace_id"
+        )));
     };
-    let below = Inherited { trace_id, parent_id: id, session_id, source };
+    let below = Inherited {
+        trace_id,
+        parent_id: id,
+        session_id,
+        source,
+    };
     for (j, child) in children.into_iter().enumerate() {
         flatten(child, format!("{path}.spans[{j}]"), Some(&below), out)?;
     }
@@ -141,8 +176,16 @@ fn source_stream(obj: &Map<String, Value>) -> Option<Uuid> {
 
 /// For each source stream other than the target: does it exist on this server? Only then would
 /// keeping ids move records, so only then are they copied under new ids.
-async fn copied_streams(state: &AppState, flat: &[(String, Map<String, Value>)], target: Uuid) -> ApiResult<HashMap<Uuid, bool>> {
-    let mut sources: Vec<Uuid> = flat.iter().filter_map(|(_, o)| source_stream(o)).filter(|s| *s != target).collect();
+async fn copied_streams(
+    state: &AppState,
+    flat: &[(String, Map<String, Value>)],
+    target: Uuid,
+) -> ApiResult<HashMap<Uuid, bool>> {
+    let mut sources: Vec<Uuid> = flat
+        .iter()
+        .filter_map(|(_, o)| source_stream(o))
+        .filter(|s| *s != target)
+        .collect();
     sources.sort();
     sources.dedup();
     if sources.is_empty() {
@@ -210,9 +253,19 @@ mod tests {
         let mut out = Vec::new();
         flatten(rec, "records[0]".into(), None, &mut out).unwrap();
         let paths: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(paths, ["records[0]", "records[0].spans[0]", "records[0].spans[0].spans[0]"]);
+        assert_eq!(
+            paths,
+            [
+                "records[0]",
+                "records[0].spans[0]",
+                "records[0].spans[0].spans[0]"
+            ]
+        );
         assert!(out.iter().all(|(_, o)| !o.contains_key("spans")));
         assert_eq!(out[2].1["trace_id"], t);
-        assert_eq!(out[2].1["parent_id"], "06b80396-7eb4-4dc0-a41d-66a575a9211d");
+        assert_eq!(
+            out[2].1["parent_id"],
+            "06b80396-7eb4-4dc0-a41d-66a575a9211d"
+        );
     }
 }

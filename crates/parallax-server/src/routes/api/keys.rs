@@ -48,12 +48,18 @@ pub struct CreateKey {
     projects: Option<Vec<String>>,
 }
 
-pub async fn create(State(state): State<AppState>, who: Principal, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     require_key_admin(&who)?;
     let req: CreateKey = json::parse(&body)?;
     let role_name = req.role.unwrap_or_else(|| "annotator".into());
     let role = Role::parse(&role_name).ok_or_else(|| {
-        ApiError::Unprocessable(format!("role: unknown role {role_name:?}; use admin, annotator or viewer"))
+        ApiError::Unprocessable(format!(
+            "role: unknown role {role_name:?}; use admin, annotator or viewer"
+        ))
     })?;
     let scope = match req.projects {
         None => None,
@@ -61,7 +67,10 @@ pub async fn create(State(state): State<AppState>, who: Principal, body: Bytes) 
     };
     let key = generate_key();
     let new = NewApiKey {
-        name: req.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "api key".into()),
+        name: req
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "api key".into()),
         prefix: key_prefix(&key),
         hash: hash_key(&key),
         role,
@@ -88,7 +97,9 @@ async fn resolve_projects(state: &AppState, names: Vec<String>) -> ApiResult<Vec
         match found {
             Some(p) => ids.push(p.id),
             None => {
-                return Err(ApiError::Unprocessable(format!("projects[{i}]: no project named or with id {raw:?}")))
+                return Err(ApiError::Unprocessable(format!(
+                    "projects[{i}]: no project named or with id {raw:?}"
+                )))
             }
         }
     }
@@ -98,15 +109,23 @@ async fn resolve_projects(state: &AppState, names: Vec<String>) -> ApiResult<Vec
 pub async fn list(State(state): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
     require_key_admin(&who)?;
     let keys = state.store(|s| s.api_keys()).await?;
-    Ok(Json(json!({"keys": keys.iter().map(key_json).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"keys": keys.iter().map(key_json).collect::<Vec<_>>()}),
+    ))
 }
 
 /// Revokes by id or by the printed prefix, as the local `parallax keys revoke` does.
-pub async fn revoke(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     require_key_admin(&who)?;
     let target = id.clone();
     if !state.store(move |s| s.revoke_api_key(&target)).await? {
-        return Err(ApiError::NotFound(format!("no live key has the id or prefix {id:?}")));
+        return Err(ApiError::NotFound(format!(
+            "no live key has the id or prefix {id:?}"
+        )));
     }
     tracing::info!(key = %id, by = %who.key.id, "api key revoked");
     Ok(Json(json!({"revoked": true, "id": id})))

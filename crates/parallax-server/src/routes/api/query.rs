@@ -37,15 +37,26 @@ pub struct SearchBody {
 
 /// Reads a sort field in the text language's spelling (`created_at`, `metadata.k`, `duration`).
 fn parse_sort(spec: Option<SortSpec>) -> ApiResult<Sort> {
-    let Some(spec) = spec else { return Ok(Sort::default()) };
+    let Some(spec) = spec else {
+        return Ok(Sort::default());
+    };
     let field = match parallax_query::parse(&format!("has({})", spec.field)) {
         Ok(Some(parallax_query::Expr::Pred(parallax_query::Predicate::Exists(f)))) => f,
-        _ => Field::from_column_id(&spec.field).map_err(|e| ApiError::BadRequest(format!("sort.field: {e}")))?,
+        _ => Field::from_column_id(&spec.field)
+            .map_err(|e| ApiError::BadRequest(format!("sort.field: {e}")))?,
     };
-    Ok(Sort { field, ascending: spec.ascending })
+    Ok(Sort {
+        field,
+        ascending: spec.ascending,
+    })
 }
 
-pub async fn search(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn search(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let body: SearchBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
@@ -64,16 +75,32 @@ pub async fn search(State(state): State<AppState>, who: Principal, Path(pid): Pa
     };
     if root == Root::Session {
         let page = state.store(move |s| s.search_sessions(&req)).await?;
-        let records: Vec<Value> = page.sessions.iter().map(crate::routes::galileo::search::session_record).collect();
-        return Ok(Json(json!({"records": records, "next_cursor": page.next_offset.map(|o| format!("o.{o}"))})));
+        let records: Vec<Value> = page
+            .sessions
+            .iter()
+            .map(crate::routes::galileo::search::session_record)
+            .collect();
+        return Ok(Json(
+            json!({"records": records, "next_cursor": page.next_offset.map(|o| format!("o.{o}"))}),
+        ));
     }
     let page = state.store(move |s| s.search(&req)).await?;
     let records: Vec<Value> = page
         .records
         .iter()
-        .map(|r| record_to_json(&r.record, Owner { project_id: r.project_id, log_stream_id: r.log_stream_id }))
+        .map(|r| {
+            record_to_json(
+                &r.record,
+                Owner {
+                    project_id: r.project_id,
+                    log_stream_id: r.log_stream_id,
+                },
+            )
+        })
         .collect();
-    Ok(Json(json!({"records": records, "next_cursor": page.next_cursor})))
+    Ok(Json(
+        json!({"records": records, "next_cursor": page.next_cursor}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -83,13 +110,20 @@ pub struct CountBody {
     q: Option<String>,
 }
 
-pub async fn count(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn count(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let body: CountBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
     let root = parse_root(body.root.as_deref())?;
     let filter = parse_text(body.q.as_deref())?;
-    let n = state.store(move |s| s.count(project.id, stream.id, root, filter.as_ref())).await?;
+    let n = state
+        .store(move |s| s.count(project.id, stream.id, root, filter.as_ref()))
+        .await?;
     Ok(Json(json!({"count": n})))
 }
 
@@ -120,7 +154,11 @@ pub fn parse_group_by(raw: &str) -> ApiResult<GroupBy> {
 
 /// `30s`, `5m`, `1h`, `1d` as microseconds.
 fn parse_interval(raw: &str) -> ApiResult<i64> {
-    let bad = || ApiError::BadRequest(format!("interval: {raw:?} is not an interval like 30s, 5m, 1h or 1d"));
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "interval: {raw:?} is not an interval like 30s, 5m, 1h or 1d"
+        ))
+    };
     let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (n, unit) = raw.split_at(split);
     let n: i64 = n.parse().map_err(|_| bad())?;
@@ -149,13 +187,20 @@ pub fn group_json(g: &Group) -> Value {
     })
 }
 
-pub async fn aggregate(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn aggregate(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let body: AggregateBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
     let root = parse_root(body.root.as_deref())?;
     if root == Root::Session {
-        return Err(ApiError::BadRequest("root: aggregate over traces or spans".into()));
+        return Err(ApiError::BadRequest(
+            "root: aggregate over traces or spans".into(),
+        ));
     }
     let req = AggregateRequest {
         project_id: project.id,
@@ -180,10 +225,17 @@ pub struct StreamQuery {
     limit: Option<usize>,
 }
 
-pub async fn metadata_keys(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, Query(q): Query<StreamQuery>) -> ApiResult<Json<Value>> {
+pub async fn metadata_keys(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult<Json<Value>> {
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, q.log_stream_id).await?;
-    let keys = state.store(move |s| s.metadata_keys(project.id, stream.id)).await?;
+    let keys = state
+        .store(move |s| s.metadata_keys(project.id, stream.id))
+        .await?;
     Ok(Json(json!({"keys": keys.iter().map(|k| json!({
         "key": k.key, "type": k.observed_type, "distinct_values": k.distinct_values,
         "distinct_values_capped": k.distinct_values >= parallax_store_sqlite_cap(), "records": k.records,
@@ -205,15 +257,26 @@ pub async fn metadata_values(
     let stream = load_stream(&state, &project, q.log_stream_id).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
     let k = key.clone();
-    let values = state.store(move |s| s.metadata_values(project.id, stream.id, &k, q.prefix.as_deref(), limit)).await?;
-    Ok(Json(json!({"key": key, "values": values.iter().map(|(v, n)| json!({"value": v, "count": n})).collect::<Vec<_>>()})))
+    let values = state
+        .store(move |s| s.metadata_values(project.id, stream.id, &k, q.prefix.as_deref(), limit))
+        .await?;
+    Ok(Json(
+        json!({"key": key, "values": values.iter().map(|(v, n)| json!({"value": v, "count": n})).collect::<Vec<_>>()}),
+    ))
 }
 
-pub async fn tags(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, Query(q): Query<StreamQuery>) -> ApiResult<Json<Value>> {
+pub async fn tags(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult<Json<Value>> {
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, q.log_stream_id).await?;
     let tags = state.store(move |s| s.tags(project.id, stream.id)).await?;
-    Ok(Json(json!({"tags": tags.iter().map(|(t, n)| json!({"tag": t, "count": n})).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"tags": tags.iter().map(|(t, n)| json!({"tag": t, "count": n})).collect::<Vec<_>>()}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -224,12 +287,26 @@ pub struct ExportBody {
     format: Option<String>,
 }
 
-pub async fn export(State(state): State<AppState>, who: Principal, Path(pid): Path<String>, body: Bytes) -> ApiResult<Response> {
+pub async fn export(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
     let body: ExportBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
     let root = parse_root(body.root.as_deref())?;
     let filter = parse_text(body.q.as_deref())?;
     let format = Format::parse(body.format.as_deref())?;
-    stream_export(state, project.id, stream.id, root, filter, Sort::default(), format).await
+    stream_export(
+        state,
+        project.id,
+        stream.id,
+        root,
+        filter,
+        Sort::default(),
+        format,
+    )
+    .await
 }

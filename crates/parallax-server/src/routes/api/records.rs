@@ -14,13 +14,18 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 fn owner(r: &StoredRecord) -> Owner {
-    Owner { project_id: r.project_id, log_stream_id: r.log_stream_id }
+    Owner {
+        project_id: r.project_id,
+        log_stream_id: r.log_stream_id,
+    }
 }
 
 /// The trace `trace_id` with its spans nested under their parents (`spans` arrays), the way
 /// the SDK sent them. Spans whose parent is not stored (yet) hang under the trace.
 pub async fn trace_json(state: &AppState, project_id: Uuid, trace_id: Uuid) -> ApiResult<Value> {
-    let records = state.store(move |s| s.trace_records(project_id, trace_id)).await?;
+    let records = state
+        .store(move |s| s.trace_records(project_id, trace_id))
+        .await?;
     let root = records
         .iter()
         .find(|r| r.record.id == trace_id)
@@ -28,7 +33,11 @@ pub async fn trace_json(state: &AppState, project_id: Uuid, trace_id: Uuid) -> A
     let known: std::collections::HashSet<Uuid> = records.iter().map(|r| r.record.id).collect();
     let mut children: HashMap<Uuid, Vec<&StoredRecord>> = HashMap::new();
     for r in records.iter().filter(|r| r.record.id != trace_id) {
-        let parent = r.record.parent_id.filter(|p| known.contains(p)).unwrap_or(trace_id);
+        let parent = r
+            .record
+            .parent_id
+            .filter(|p| known.contains(p))
+            .unwrap_or(trace_id);
         children.entry(parent).or_default().push(r);
     }
     fn build(r: &StoredRecord, children: &HashMap<Uuid, Vec<&StoredRecord>>) -> Value {
@@ -85,7 +94,9 @@ pub async fn quarantine(
 ) -> ApiResult<Json<Value>> {
     let project = load_project(&state, &who, &pid).await?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = state.store(move |s| s.quarantine(project.id, q.log_stream_id, limit)).await?;
+    let entries = state
+        .store(move |s| s.quarantine(project.id, q.log_stream_id, limit))
+        .await?;
     let items: Vec<Value> = entries
         .iter()
         .map(|e| {

@@ -28,12 +28,16 @@ pub const MIN_PASSWORD: usize = 10;
 pub fn check_new_user(email: &str, password: &str) -> Result<(), String> {
     let email = email.trim();
     let valid_email = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !email.contains(char::is_whitespace));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !email.contains(char::is_whitespace)
+        });
     if !valid_email {
         return Err(format!("{email:?} is not an e-mail address"));
     }
     if password.chars().count() < MIN_PASSWORD {
-        return Err(format!("the password must have at least {MIN_PASSWORD} characters"));
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD} characters"
+        ));
     }
     Ok(())
 }
@@ -48,7 +52,12 @@ fn role_select(name: &str, selected: Role) -> Markup {
     }
 }
 
-fn users_page(user: &ConsoleUser, users: &[User], message: Option<(bool, String)>, status: StatusCode) -> Response {
+fn users_page(
+    user: &ConsoleUser,
+    users: &[User],
+    message: Option<(bool, String)>,
+    status: StatusCode,
+) -> Response {
     let now = Timestamp::now();
     let body = html! {
         h1 { "Users" }
@@ -77,7 +86,10 @@ fn users_page(user: &ConsoleUser, users: &[User], message: Option<(bool, String)
     (status, layout::page(user, "Users", &crumbs, body)).into_response()
 }
 
-pub async fn users(State(state): State<AppState>, AdminUser(user): AdminUser) -> PageResult<Response> {
+pub async fn users(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> PageResult<Response> {
     let all = state.store(|s| s.users()).await?;
     Ok(users_page(&user, &all, None, StatusCode::OK))
 }
@@ -96,7 +108,8 @@ pub async fn create_user(
     Form(f): Form<NewUserForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
-    let role = Role::parse(&f.role).ok_or_else(|| PageError::bad_request(format!("unknown role {:?}", f.role)))?;
+    let role = Role::parse(&f.role)
+        .ok_or_else(|| PageError::bad_request(format!("unknown role {:?}", f.role)))?;
     let email = f.email.trim().to_owned();
     let outcome = match check_new_user(&email, &f.password) {
         Err(why) => Err(why),
@@ -106,11 +119,20 @@ pub async fn create_user(
                 .await
                 .map_err(ApiError::from)?
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let new = NewUser { email: email.clone(), role, password_hash };
-            match state.store(move |s| s.create_user(new).map(Some).or_else(|e| match e {
-                StoreError::Conflict(_) => Ok(None),
-                other => Err(other),
-            })).await? {
+            let new = NewUser {
+                email: email.clone(),
+                role,
+                password_hash,
+            };
+            match state
+                .store(move |s| {
+                    s.create_user(new).map(Some).or_else(|e| match e {
+                        StoreError::Conflict(_) => Ok(None),
+                        other => Err(other),
+                    })
+                })
+                .await?
+            {
                 Some(_) => Ok(format!("Added {email} as {}.", role.as_str())),
                 None => Err(format!("a user with the e-mail {email} already exists")),
             }
@@ -122,7 +144,12 @@ pub async fn create_user(
             tracing::info!(by = %user.email, %email, role = role.as_str(), "console user created");
             users_page(&user, &all, Some((true, m)), StatusCode::OK)
         }
-        Err(m) => users_page(&user, &all, Some((false, m)), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(m) => users_page(
+            &user,
+            &all,
+            Some((false, m)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     })
 }
 
@@ -131,13 +158,24 @@ fn scope_text(key: &ApiKey, projects: &[Project]) -> String {
         None => "all projects".into(),
         Some(ids) => ids
             .iter()
-            .map(|id| projects.iter().find(|p| p.id == *id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string()))
+            .map(|id| {
+                projects
+                    .iter()
+                    .find(|p| p.id == *id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| id.to_string())
+            })
             .collect::<Vec<_>>()
             .join(", "),
     }
 }
 
-fn keys_page(user: &ConsoleUser, keys: &[ApiKey], projects: &[Project], created: Option<(String, String)>) -> Response {
+fn keys_page(
+    user: &ConsoleUser,
+    keys: &[ApiKey],
+    projects: &[Project],
+    created: Option<(String, String)>,
+) -> Response {
     let now = Timestamp::now();
     let body = html! {
         h1 { "API keys" }
@@ -184,11 +222,17 @@ fn keys_page(user: &ConsoleUser, keys: &[ApiKey], projects: &[Project], created:
             }
         }
     };
-    let crumbs = [Crumb::link("Projects", "/console/"), Crumb::here("API keys")];
+    let crumbs = [
+        Crumb::link("Projects", "/console/"),
+        Crumb::here("API keys"),
+    ];
     layout::page(user, "API keys", &crumbs, body)
 }
 
-pub async fn keys(State(state): State<AppState>, AdminUser(user): AdminUser) -> PageResult<Response> {
+pub async fn keys(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> PageResult<Response> {
     let (keys, projects) = state.store(|s| Ok((s.api_keys()?, s.projects()?))).await?;
     Ok(keys_page(&user, &keys, &projects, None))
 }
@@ -199,12 +243,21 @@ pub async fn create_key(
     AdminUser(user): AdminUser,
     RawForm(raw): RawForm,
 ) -> PageResult<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&raw).map_err(|_| PageError::bad_request("malformed form"))?;
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&raw).map_err(|_| PageError::bad_request("malformed form"))?;
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
     user.check_csrf(get("csrf"))?;
     let name = get("name").trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(PageError::bad_request("a key needs a name of 1 to 100 characters"));
+        return Err(PageError::bad_request(
+            "a key needs a name of 1 to 100 characters",
+        ));
     }
     let role = Role::parse(get("role")).ok_or_else(|| PageError::bad_request("unknown role"))?;
     let ids: Vec<Uuid> = pairs
@@ -220,11 +273,12 @@ pub async fn create_key(
         role,
         projects: (!ids.is_empty()).then_some(ids),
     };
-    let (keys, projects) = state.store(move |s| {
-        s.create_api_key(new)?;
-        Ok((s.api_keys()?, s.projects()?))
-    })
-    .await?;
+    let (keys, projects) = state
+        .store(move |s| {
+            s.create_api_key(new)?;
+            Ok((s.api_keys()?, s.projects()?))
+        })
+        .await?;
     tracing::info!(by = %user.email, key = %name, role = role.as_str(), "API key created in the console");
     Ok(keys_page(&user, &keys, &projects, Some((name, secret))))
 }
@@ -242,7 +296,9 @@ pub async fn revoke_key(
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
     let id = Uuid::parse_str(&id).map_err(|_| PageError::not_found("no such key"))?;
-    let revoked = state.store(move |s| s.revoke_api_key(&id.to_string())).await?;
+    let revoked = state
+        .store(move |s| s.revoke_api_key(&id.to_string()))
+        .await?;
     if !revoked {
         return Err(PageError::not_found("no live key with this id"));
     }

@@ -42,14 +42,31 @@ pub async fn act(
     let outcome: Result<(), FormError> = match field(&f, "do") {
         "annotate" => {
             let (op, key, value) = (field(&f, "op"), field(&f, "key"), field(&f, "value"));
-            let form = if op.ends_with("_tag") { FormId::Tag } else { FormId::Metadata };
-            let refused = |message: String| FormError { form, message, key: key.to_owned(), value: value.to_owned() };
+            let form = if op.ends_with("_tag") {
+                FormId::Tag
+            } else {
+                FormId::Metadata
+            };
+            let refused = |message: String| FormError {
+                form,
+                message,
+                key: key.to_owned(),
+                value: value.to_owned(),
+            };
             let record = parse_uuid(field(&f, "record"), "record")?;
             match form_op(op, key, value) {
                 Err(m) => Err(refused(m)),
                 Ok(op) => {
                     // The same core as the API: the project's PII policy applies to console edits too.
-                    let done = crate::review::annotate_record(&state, p, record, vec![op], who, Source::Console).await;
+                    let done = crate::review::annotate_record(
+                        &state,
+                        p,
+                        record,
+                        vec![op],
+                        who,
+                        Source::Console,
+                    )
+                    .await;
                     match done {
                         Ok((events, _warnings)) => {
                             tracing::info!(by = %user.email, %record, events = events.len(), "annotated in the console");
@@ -62,17 +79,32 @@ pub async fn act(
         }
         "undo" => {
             let event = parse_uuid(field(&f, "event"), "annotation event")?;
-            match state.store(move |s| s.undo_annotation(p, event, who, Source::Console)).await {
+            match state
+                .store(move |s| s.undo_annotation(p, event, who, Source::Console))
+                .await
+            {
                 Ok(_) => Ok(()),
-                Err(e) => Err(FormError { form: FormId::History, message: refusal(e)?, key: String::new(), value: String::new() }),
+                Err(e) => Err(FormError {
+                    form: FormId::History,
+                    message: refusal(e)?,
+                    key: String::new(),
+                    value: String::new(),
+                }),
             }
         }
-        other => return Err(super::layout::PageError::bad_request(format!("unknown action {other:?}; expected annotate or undo"))),
+        other => {
+            return Err(super::layout::PageError::bad_request(format!(
+                "unknown action {other:?}; expected annotate or undo"
+            )))
+        }
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&self_href(project.id, trace_id, raw.as_deref())).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&self_href(project.id, trace_id, raw.as_deref())).into_response())
+        }
         Err(refused) => {
-            let mut page = render_page(&state, &user, &pid, &tid, raw.as_deref(), Some(refused)).await?;
+            let mut page =
+                render_page(&state, &user, &pid, &tid, raw.as_deref(), Some(refused)).await?;
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(page)
         }

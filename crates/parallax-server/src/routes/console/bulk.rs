@@ -13,7 +13,9 @@
 use super::format::{count, short_id};
 use super::layout::{project_page, Crumb, PageError, PageResult};
 use super::projects::{load_stream, stream_href};
-use super::review::{actor, describe_op, field, fields_named, form_op, parse_fields, Fields, ReviewerUser};
+use super::review::{
+    actor, describe_op, field, fields_named, form_op, parse_fields, Fields, ReviewerUser,
+};
 use super::session::ConsoleUser;
 use super::view::{RootParam, View};
 use crate::review::start_bulk;
@@ -31,8 +33,12 @@ const OPS: usize = 3;
 /// Records shown as a sample on the preview.
 const SAMPLE: usize = 5;
 
-const OP_CHOICES: [(&str, &str); 4] =
-    [("add_tag", "add tag"), ("remove_tag", "remove tag"), ("set_metadata", "set metadata"), ("unset_metadata", "unset metadata")];
+const OP_CHOICES: [(&str, &str); 4] = [
+    ("add_tag", "add tag"),
+    ("remove_tag", "remove tag"),
+    ("set_metadata", "set metadata"),
+    ("unset_metadata", "unset metadata"),
+];
 
 /// The bar above the table. Row checkboxes join this form through their `form="bulk"` attribute.
 pub fn bar(user: &ConsoleUser, action: &str, view: &View, total: Option<u64>) -> Markup {
@@ -67,7 +73,11 @@ pub fn bar(user: &ConsoleUser, action: &str, view: &View, total: Option<u64>) ->
 /// "1,204 records will be tagged": tagged when every op adds a tag, changed otherwise.
 pub fn preview_sentence(n: u64, ops: &[AnnotationOp]) -> String {
     let noun = if n == 1 { "record" } else { "records" };
-    let verb = if ops.iter().all(|o| matches!(o, AnnotationOp::AddTag(_))) { "tagged" } else { "changed" };
+    let verb = if ops.iter().all(|o| matches!(o, AnnotationOp::AddTag(_))) {
+        "tagged"
+    } else {
+        "changed"
+    };
     format!("{} {noun} will be {verb}", count(n))
 }
 
@@ -99,7 +109,11 @@ fn read(f: &Fields) -> Result<Request, String> {
     }
     let mut ops = Vec::new();
     for i in 0..OPS {
-        let (op, key, value) = (field(f, &format!("op{i}")), field(f, &format!("key{i}")), field(f, &format!("value{i}")));
+        let (op, key, value) = (
+            field(f, &format!("op{i}")),
+            field(f, &format!("key{i}")),
+            field(f, &format!("value{i}")),
+        );
         // A row without a tag or key is an unused row (the first row's op has a default).
         if key.trim().is_empty() {
             continue;
@@ -107,13 +121,26 @@ fn read(f: &Fields) -> Result<Request, String> {
         ops.push(form_op(op, key, value).map_err(|m| format!("operation {}: {m}", i + 1))?);
     }
     if ops.is_empty() {
-        return Err("give at least one operation: a tag to add or remove, or a metadata key to set".into());
+        return Err(
+            "give at least one operation: a tag to add or remove, or a metadata key to set".into(),
+        );
     }
     let all = field(f, "scope") == "all";
     if all {
         let q = field(f, "q").to_owned();
-        let filter = View { q: q.clone(), ..View::default() }.filter().map_err(|e| format!("the filter does not parse: {}", e.message))?;
-        return Ok(Request { root, query: q, filter, all, ops });
+        let filter = View {
+            q: q.clone(),
+            ..View::default()
+        }
+        .filter()
+        .map_err(|e| format!("the filter does not parse: {}", e.message))?;
+        return Ok(Request {
+            root,
+            query: q,
+            filter,
+            all,
+            ops,
+        });
     }
     let ids: Vec<Uuid> = fields_named(f, "id")
         .map(|s| Uuid::parse_str(s).map_err(|_| format!("{s:?} is not a record id")))
@@ -122,7 +149,13 @@ fn read(f: &Fields) -> Result<Request, String> {
         return Err("check some rows first, or choose all records matching the filter".into());
     }
     let filter = ids_filter(&ids);
-    Ok(Request { root, query: print(&filter), filter: Some(filter), all, ops })
+    Ok(Request {
+        root,
+        query: print(&filter),
+        filter: Some(filter),
+        all,
+        ops,
+    })
 }
 
 fn sample_table(rows: &[StoredRecord], project_id: Uuid) -> Markup {
@@ -157,7 +190,12 @@ fn preview_page(
     outcome: Result<(&Request, u64, Vec<StoredRecord>), String>,
 ) -> Response {
     let base = stream_href(project.id, stream.id);
-    let back = View { q: field(f, "q").to_owned(), root: RootParam::parse(field(f, "root")), ..View::default() }.href(&base);
+    let back = View {
+        q: field(f, "q").to_owned(),
+        root: RootParam::parse(field(f, "root")),
+        ..View::default()
+    }
+    .href(&base);
     let failed = outcome.is_err();
     let body = html! {
         h1 { "Bulk annotation" }
@@ -188,12 +226,23 @@ fn preview_page(
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link(stream.name.clone(), back.clone()),
         Crumb::here("Bulk annotation"),
     ];
-    let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    (status, project_page(user, project.id, "Bulk annotation", &crumbs, body)).into_response()
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        project_page(user, project.id, "Bulk annotation", &crumbs, body),
+    )
+        .into_response()
 }
 
 /// `POST /console/projects/{pid}/log-streams/{sid}/bulk`.
@@ -212,7 +261,17 @@ pub async fn submit(
     };
     let (p, s, root) = (project.id, stream.id, req.root.root());
     if field(&f, "step") == "apply" {
-        let job = start_bulk(&state, p, s, root, req.query.clone(), req.filter.clone(), req.ops.clone(), actor(&user)).await?;
+        let job = start_bulk(
+            &state,
+            p,
+            s,
+            root,
+            req.query.clone(),
+            req.filter.clone(),
+            req.ops.clone(),
+            actor(&user),
+        )
+        .await?;
         tracing::info!(by = %user.email, job = %job.id, "bulk annotation started in the console");
         return Ok(Redirect::to(&format!("/console/projects/{p}/jobs/{}", job.id)).into_response());
     }
@@ -220,12 +279,26 @@ pub async fn submit(
     let (n, sample) = state
         .store(move |st| {
             let n = st.count(p, s, root, filter.as_ref())?;
-            let page = SearchRequest { project_id: p, log_stream_id: s, root, filter, sort: Default::default(), limit: SAMPLE, page: Page::Offset(0) };
+            let page = SearchRequest {
+                project_id: p,
+                log_stream_id: s,
+                root,
+                filter,
+                sort: Default::default(),
+                limit: SAMPLE,
+                page: Page::Offset(0),
+            };
             Ok((n, st.search(&page)?.records))
         })
         .await
         .map_err(PageError::from)?;
-    Ok(preview_page(&user, &project, &stream, &f, Ok((&req, n, sample))))
+    Ok(preview_page(
+        &user,
+        &project,
+        &stream,
+        &f,
+        Ok((&req, n, sample)),
+    ))
 }
 
 #[cfg(test)]
@@ -236,28 +309,54 @@ mod tests {
     #[test]
     fn the_sentence_counts_and_names_the_change() {
         let tag = |t: &str| AnnotationOp::AddTag(Tag::parse(t).unwrap());
-        assert_eq!(preview_sentence(1204, &[tag("label_mismatch"), tag("reviewed")]), "1,204 records will be tagged");
+        assert_eq!(
+            preview_sentence(1204, &[tag("label_mismatch"), tag("reviewed")]),
+            "1,204 records will be tagged"
+        );
         assert_eq!(preview_sentence(1, &[tag("x")]), "1 record will be tagged");
-        let set = AnnotationOp::SetMetadata(MetadataKey::parse("k").unwrap(), MetadataValue::parse("v").unwrap());
-        assert_eq!(preview_sentence(3, &[tag("x"), set]), "3 records will be changed");
+        let set = AnnotationOp::SetMetadata(
+            MetadataKey::parse("k").unwrap(),
+            MetadataValue::parse("v").unwrap(),
+        );
+        assert_eq!(
+            preview_sentence(3, &[tag("x"), set]),
+            "3 records will be changed"
+        );
     }
 
     #[test]
     fn forms_become_requests() {
         let id = Uuid::new_v4();
-        let f = parse_fields(format!("scope=selected&root=trace&op0=add_tag&key0=reviewed&op1=&key1=&id={id}").as_bytes());
+        let f = parse_fields(
+            format!("scope=selected&root=trace&op0=add_tag&key0=reviewed&op1=&key1=&id={id}")
+                .as_bytes(),
+        );
         let r = read(&f).unwrap();
         assert_eq!(r.ops.len(), 1);
         assert!(!r.all);
         // The job records the filter as text that parses back to the same filter.
-        assert_eq!(parallax_query::parse(&r.query).unwrap(), Some(ids_filter(&[id])));
+        assert_eq!(
+            parallax_query::parse(&r.query).unwrap(),
+            Some(ids_filter(&[id]))
+        );
         let all = parse_fields(b"scope=all&q=tag%3Ax&op0=remove_tag&key0=x");
         assert_eq!(read(&all).unwrap().query, "tag:x");
         let long = format!("scope=all&op0=add_tag&key0={}", "x".repeat(57));
-        assert_eq!(read(&parse_fields(long.as_bytes())).err().unwrap(), "operation 1: tag is 57 characters; the limit is 50");
-        assert!(read(&parse_fields(b"scope=selected&op0=add_tag&key0=x")).unwrap_err().contains("check some rows"));
-        assert!(read(&parse_fields(b"scope=all&op0=add_tag&key0=")).unwrap_err().contains("at least one operation"));
-        assert!(read(&parse_fields(b"scope=all&q=tag%3A&op0=add_tag&key0=x")).unwrap_err().contains("does not parse"));
+        assert_eq!(
+            read(&parse_fields(long.as_bytes())).err().unwrap(),
+            "operation 1: tag is 57 characters; the limit is 50"
+        );
+        assert!(read(&parse_fields(b"scope=selected&op0=add_tag&key0=x"))
+            .unwrap_err()
+            .contains("check some rows"));
+        assert!(read(&parse_fields(b"scope=all&op0=add_tag&key0="))
+            .unwrap_err()
+            .contains("at least one operation"));
+        assert!(
+            read(&parse_fields(b"scope=all&q=tag%3A&op0=add_tag&key0=x"))
+                .unwrap_err()
+                .contains("does not parse")
+        );
         assert!(read(&parse_fields(b"scope=all&root=session&op0=add_tag&key0=x")).is_err());
     }
 }

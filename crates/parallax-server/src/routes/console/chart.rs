@@ -79,7 +79,13 @@ mod tests {
     use super::*;
 
     fn bar(label: &str, value: f64, part: f64) -> Bar {
-        Bar { label: label.into(), value, part, value_text: value.to_string(), href: None }
+        Bar {
+            label: label.into(),
+            value,
+            part,
+            value_text: value.to_string(),
+            href: None,
+        }
     }
 
     #[test]
@@ -87,22 +93,46 @@ mod tests {
         let svg = bar_chart("count", &[bar("a", 10.0, 5.0), bar("b", 5.0, 0.0)]).into_string();
         let area = WIDTH - LABEL_W - VALUE_W;
         assert!(svg.contains(&format!("width=\"{:.1}\"", area)), "{svg}");
-        assert!(svg.contains(&format!("width=\"{:.1}\"", area / 2.0)), "{svg}");
+        assert!(
+            svg.contains(&format!("width=\"{:.1}\"", area / 2.0)),
+            "{svg}"
+        );
         // The error part of the first bar is half of it and drawn in the alarm class.
-        assert!(svg.contains(&format!("class=\"bar err\" x=\"200.0\" y=\"4.0\" width=\"{:.1}\"", area / 2.0)), "{svg}");
+        assert!(
+            svg.contains(&format!(
+                "class=\"bar err\" x=\"200.0\" y=\"4.0\" width=\"{:.1}\"",
+                area / 2.0
+            )),
+            "{svg}"
+        );
         assert_eq!(svg.matches("<g class=\"row\">").count(), 2);
     }
 
     #[test]
     fn labels_are_escaped_and_clipped() {
-        let svg = bar_chart("t", &[bar("<script>alert(1)</script> and a very long label indeed", 1.0, 0.0)]).into_string();
+        let svg = bar_chart(
+            "t",
+            &[bar(
+                "<script>alert(1)</script> and a very long label indeed",
+                1.0,
+                0.0,
+            )],
+        )
+        .into_string();
         assert!(!svg.contains("<script>"), "{svg}");
-        assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt; a…"), "{svg}");
+        assert!(
+            svg.contains("&lt;script&gt;alert(1)&lt;/script&gt; a…"),
+            "{svg}"
+        );
     }
 
     #[test]
     fn nothing_to_draw() {
-        assert!(bar_chart("t", &[]).into_string().contains("Nothing to draw."));
-        assert!(bar_chart("t", &[bar("a", 0.0, 0.0)]).into_string().contains("Nothing to draw."));
+        assert!(bar_chart("t", &[])
+            .into_string()
+            .contains("Nothing to draw."));
+        assert!(bar_chart("t", &[bar("a", 0.0, 0.0)])
+            .into_string()
+            .contains("Nothing to draw."));
     }
 }

@@ -85,13 +85,21 @@ pub fn stylesheet_href(project_id: Uuid) -> String {
 }
 
 /// `GET /console/projects/{pid}/tags.css`.
-pub async fn css(State(state): State<AppState>, _user: ConsoleUser, Path(pid): Path<String>) -> PageResult<Response> {
+pub async fn css(
+    State(state): State<AppState>,
+    _user: ConsoleUser,
+    Path(pid): Path<String>,
+) -> PageResult<Response> {
     let project = load_project(&state, &pid).await?;
     let id = project.id;
     let registry = state.store(move |s| s.tag_registry(id)).await?;
     // No cache header: the security layer then adds `no-store`, so an edited colour shows on
     // the next page load.
-    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8")], stylesheet(&registry)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        stylesheet(&registry),
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -99,7 +107,11 @@ mod tests {
     use super::*;
 
     fn info(tag: &str, colour: Option<&str>) -> TagInfo {
-        TagInfo { tag: tag.into(), description: None, colour: colour.map(str::to_owned) }
+        TagInfo {
+            tag: tag.into(),
+            description: None,
+            colour: colour.map(str::to_owned),
+        }
     }
 
     #[test]
@@ -118,17 +130,34 @@ mod tests {
             info("none", None),
             info("</style>", Some("#FFFFFF")),
         ]);
-        assert!(css.contains(&format!(".chip.{}, ", tag_class("good"))), "{css}");
-        assert!(css.contains("background: #d9480f") && css.contains("color: #ffffff"), "{css}");
-        assert!(!css.contains("display") && !css.contains("</style>"), "{css}");
+        assert!(
+            css.contains(&format!(".chip.{}, ", tag_class("good"))),
+            "{css}"
+        );
+        assert!(
+            css.contains("background: #d9480f") && css.contains("color: #ffffff"),
+            "{css}"
+        );
+        assert!(
+            !css.contains("display") && !css.contains("</style>"),
+            "{css}"
+        );
         // White needs dark text.
-        assert!(css.contains("background: #FFFFFF; border-color: #FFFFFF; color: #1c2330"), "{css}");
+        assert!(
+            css.contains("background: #FFFFFF; border-color: #FFFFFF; color: #1c2330"),
+            "{css}"
+        );
         assert_eq!(css.lines().count(), 3);
     }
 
     #[test]
     fn colours_are_validated() {
         assert!(valid_colour("#1f77b4"));
-        assert!(!valid_colour("1f77b4") && !valid_colour("#1f77b") && !valid_colour("#1f77bz") && !valid_colour("#ééé"));
+        assert!(
+            !valid_colour("1f77b4")
+                && !valid_colour("#1f77b")
+                && !valid_colour("#1f77bz")
+                && !valid_colour("#ééé")
+        );
     }
 }

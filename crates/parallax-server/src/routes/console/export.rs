@@ -30,8 +30,22 @@ enum Format {
 }
 
 const CSV_FIELDS: [&str; 16] = [
-    "id", "type", "trace_id", "parent_id", "session_id", "name", "created_at", "duration_ns", "status_code", "model",
-    "input_tokens", "output_tokens", "total_tokens", "tags", "input", "output",
+    "id",
+    "type",
+    "trace_id",
+    "parent_id",
+    "session_id",
+    "name",
+    "created_at",
+    "duration_ns",
+    "status_code",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "tags",
+    "input",
+    "output",
 ];
 
 /// One CSV field, quoted when it holds a comma, a quote, a line break or edge spaces (RFC 4180).
@@ -44,7 +58,11 @@ pub fn csv_field(s: &str) -> String {
 }
 
 fn csv_line(fields: impl IntoIterator<Item = String>) -> String {
-    let mut line = fields.into_iter().map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
+    let mut line = fields
+        .into_iter()
+        .map(|f| csv_field(&f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push_str("\r\n");
     line
 }
@@ -58,7 +76,8 @@ fn csv_row(r: &StoredRecord, keys: &[String]) -> String {
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
-    let tags = serde_json::to_string(&rec.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>()).unwrap_or_default();
+    let tags = serde_json::to_string(&rec.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>())
+        .unwrap_or_default();
     let mut fields = vec![
         rec.id.to_string(),
         rec.record_type.as_str().to_owned(),
@@ -77,12 +96,24 @@ fn csv_row(r: &StoredRecord, keys: &[String]) -> String {
         io(&rec.input),
         io(&rec.output),
     ];
-    fields.extend(keys.iter().map(|k| rec.metadata.get(k).map(|v| v.as_str().to_owned()).unwrap_or_default()));
+    fields.extend(keys.iter().map(|k| {
+        rec.metadata
+            .get(k)
+            .map(|v| v.as_str().to_owned())
+            .unwrap_or_default()
+    }));
     csv_line(fields)
 }
 
 fn jsonl_row(r: &StoredRecord) -> String {
-    let mut line = record_to_json(&r.record, Owner { project_id: r.project_id, log_stream_id: r.log_stream_id }).to_string();
+    let mut line = record_to_json(
+        &r.record,
+        Owner {
+            project_id: r.project_id,
+            log_stream_id: r.log_stream_id,
+        },
+    )
+    .to_string();
     line.push('\n');
     line
 }
@@ -124,9 +155,29 @@ async fn next_chunk(mut c: Cursor) -> Option<(Result<Bytes, std::io::Error>, Cur
 }
 
 fn file_name(stream: &str, format: Format) -> String {
-    let safe: String = stream.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let safe = if safe.is_empty() { "export".to_owned() } else { safe };
-    format!("{safe}.{}", if format == Format::Csv { "csv" } else { "jsonl" })
+    let safe: String = stream
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.is_empty() {
+        "export".to_owned()
+    } else {
+        safe
+    };
+    format!(
+        "{safe}.{}",
+        if format == Format::Csv {
+            "csv"
+        } else {
+            "jsonl"
+        }
+    )
 }
 
 /// `GET /console/projects/{pid}/log-streams/{sid}/export?format=jsonl|csv&q=…&root=…`.
@@ -138,18 +189,38 @@ pub async fn download(
 ) -> PageResult<Response> {
     let (project, stream) = load_stream(&state, &pid, &sid).await?;
     let view = View::from_query(raw.as_deref());
-    let pairs: Vec<(String, String)> = raw.as_deref().and_then(|r| serde_urlencoded::from_str(r).ok()).unwrap_or_default();
-    let format = match pairs.iter().find(|(k, _)| k == "format").map(|(_, v)| v.as_str()) {
+    let pairs: Vec<(String, String)> = raw
+        .as_deref()
+        .and_then(|r| serde_urlencoded::from_str(r).ok())
+        .unwrap_or_default();
+    let format = match pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str())
+    {
         Some("csv") => Format::Csv,
         Some("jsonl") | None => Format::Jsonl,
-        Some(other) => return Err(PageError::bad_request(format!("unknown export format {other:?}; use jsonl or csv"))),
+        Some(other) => {
+            return Err(PageError::bad_request(format!(
+                "unknown export format {other:?}; use jsonl or csv"
+            )))
+        }
     };
     if view.root == RootParam::Session {
-        return Err(PageError::bad_request("export traces or spans; sessions are not exported"));
+        return Err(PageError::bad_request(
+            "export traces or spans; sessions are not exported",
+        ));
     }
-    let filter: Option<Expr> = view.filter().map_err(|e| PageError::bad_request(format!("the filter does not parse: {e}")))?;
+    let filter: Option<Expr> = view
+        .filter()
+        .map_err(|e| PageError::bad_request(format!("the filter does not parse: {e}")))?;
     let (p, s) = (project.id, stream.id);
-    let keys: Vec<String> = state.store(move |st| st.metadata_keys(p, s)).await?.into_iter().map(|k| k.key).collect();
+    let keys: Vec<String> = state
+        .store(move |st| st.metadata_keys(p, s))
+        .await?
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
     let req = SearchRequest {
         project_id: p,
         log_stream_id: s,
@@ -160,18 +231,43 @@ pub async fn download(
         page: Page::Offset(0),
     };
     let head = match format {
-        Format::Csv => csv_line(CSV_FIELDS.iter().map(|f| f.to_string()).chain(keys.iter().map(|k| format!("metadata.{k}")))),
+        Format::Csv => csv_line(
+            CSV_FIELDS
+                .iter()
+                .map(|f| f.to_string())
+                .chain(keys.iter().map(|k| format!("metadata.{k}"))),
+        ),
         Format::Jsonl => String::new(),
     };
-    let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
-    let rest = futures_util::stream::unfold(Cursor { state, req, keys, format, done: false }, next_chunk);
+    let first =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) });
+    let rest = futures_util::stream::unfold(
+        Cursor {
+            state,
+            req,
+            keys,
+            format,
+            done: false,
+        },
+        next_chunk,
+    );
     let body = Body::from_stream(futures_util::StreamExt::chain(first, rest));
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Jsonl => "application/x-ndjson",
     };
-    let disposition = format!("attachment; filename=\"{}\"", file_name(&stream.name, format));
-    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        file_name(&stream.name, format)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

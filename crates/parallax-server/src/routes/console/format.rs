@@ -10,7 +10,11 @@ use uuid::Uuid;
 /// (clocks of logging clients drift).
 pub fn relative(t: Timestamp, now: Timestamp) -> String {
     let secs = (now.0 - t.0) / 1_000_000;
-    let (ago, s) = if secs >= 0 { (true, secs) } else { (false, -secs) };
+    let (ago, s) = if secs >= 0 {
+        (true, secs)
+    } else {
+        (false, -secs)
+    };
     let amount = match s {
         0..=44 => return "just now".into(),
         45..=3_599 => format!("{} min", (s + 30) / 60),
@@ -119,7 +123,9 @@ pub fn io_text(v: &Value) -> String {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
         Value::Array(items) if !items.is_empty() => match items.last() {
-            Some(Value::Object(m)) if m.contains_key("role") => message_text(&items[items.len() - 1]),
+            Some(Value::Object(m)) if m.contains_key("role") => {
+                message_text(&items[items.len() - 1])
+            }
             Some(Value::Object(m)) if m.contains_key("content") => io_text(&items[0]),
             _ => v.to_string(),
         },
@@ -140,7 +146,10 @@ fn message_text(m: &Value) -> String {
         Some(Value::Array(calls)) if !calls.is_empty() => calls
             .iter()
             .map(|c| {
-                let name = c.pointer("/function/name").and_then(Value::as_str).unwrap_or("tool");
+                let name = c
+                    .pointer("/function/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("tool");
                 format!("{name}(…)")
             })
             .collect::<Vec<_>>()
@@ -158,7 +167,11 @@ pub fn content_text(c: &Value) -> String {
             .iter()
             .map(|p| match p {
                 Value::String(s) => s.clone(),
-                other => other.get("text").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| other.to_string()),
+                other => other
+                    .get("text")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| other.to_string()),
             })
             .collect::<Vec<_>>()
             .join(" "),
@@ -192,8 +205,14 @@ mod tests {
     #[test]
     fn previews() {
         assert_eq!(io_text(&json!("hi")), "hi");
-        assert_eq!(io_text(&json!([{"role": "system", "content": "a"}, {"role": "user", "content": "b"}])), "b");
-        assert_eq!(io_text(&json!({"role": "assistant", "content": [{"type": "text", "text": "x"}]})), "x");
+        assert_eq!(
+            io_text(&json!([{"role": "system", "content": "a"}, {"role": "user", "content": "b"}])),
+            "b"
+        );
+        assert_eq!(
+            io_text(&json!({"role": "assistant", "content": [{"type": "text", "text": "x"}]})),
+            "x"
+        );
         assert_eq!(clip("a  b\nc", 10), "a b c");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(count(1234567), "1,234,567");

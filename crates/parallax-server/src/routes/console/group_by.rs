@@ -56,7 +56,10 @@ fn by_picker(view: &View, action: &str, keys: &[String]) -> Markup {
         ("type".into(), "Type".into()),
         ("status_code".into(), "Status code".into()),
     ];
-    options.extend(keys.iter().map(|k| (format!("metadata.{k}"), format!("metadata.{k}"))));
+    options.extend(
+        keys.iter()
+            .map(|k| (format!("metadata.{k}"), format!("metadata.{k}"))),
+    );
     html! {
         form.inline method="get" action=(action) {
             @if !view.q.is_empty() { input type="hidden" name="q" value=(view.q); }
@@ -93,7 +96,11 @@ fn group_row(g: &Group, label: Markup, href: Option<String>) -> Markup {
 }
 
 /// The charts and the table of an aggregate; `href` links a group to the records it counts.
-fn results(a: &Aggregate, root: RootParam, href: &dyn Fn(&Option<String>) -> Option<String>) -> Markup {
+fn results(
+    a: &Aggregate,
+    root: RootParam,
+    href: &dyn Fn(&Option<String>) -> Option<String>,
+) -> Markup {
     let label = |key: &Option<String>| key.clone().unwrap_or_else(|| "(none)".into());
     let mut bars: Vec<Bar> = a
         .groups
@@ -108,14 +115,26 @@ fn results(a: &Aggregate, root: RootParam, href: &dyn Fn(&Option<String>) -> Opt
         .collect();
     if let Some(o) = &a.other {
         let value_text = format!("{} · {} err", count(o.count), percent(o.error_rate()));
-        bars.push(Bar { label: "other".into(), value: o.count as f64, part: o.errors as f64, value_text, href: None });
+        bars.push(Bar {
+            label: "other".into(),
+            value: o.count as f64,
+            part: o.errors as f64,
+            value_text,
+            href: None,
+        });
     }
     let p95: Vec<Bar> = a
         .groups
         .iter()
         .filter_map(|g| {
             let ns = g.latency_ns.p95?;
-            Some(Bar { label: label(&g.key), value: ns as f64, part: 0.0, value_text: duration(ns), href: None })
+            Some(Bar {
+                label: label(&g.key),
+                value: ns as f64,
+                part: 0.0,
+                value_text: duration(ns),
+                href: None,
+            })
         })
         .collect();
     let name = |key: &Option<String>| match key {
@@ -160,16 +179,32 @@ pub async fn page(
     let (keys, agg) = state
         .store(move |st| {
             let keys: Vec<String> = st.metadata_keys(p, s)?.into_iter().map(|k| k.key).collect();
-            let Ok(filter) = parsed else { return Ok((keys, None)) };
-            let req = AggregateRequest { project_id: p, log_stream_id: s, root, filter, group_by: by2, top: TOP, interval_us: None };
+            let Ok(filter) = parsed else {
+                return Ok((keys, None));
+            };
+            let req = AggregateRequest {
+                project_id: p,
+                log_stream_id: s,
+                root,
+                filter,
+                group_by: by2,
+                top: TOP,
+                interval_us: None,
+            };
             Ok((keys, Some(st.aggregate(&req)?)))
         })
         .await?;
     let base = stream_href(project.id, stream.id);
     let action = format!("{base}/group-by");
-    let records = View { q: view.q.clone(), root: view.root, ..View::default() };
+    let records = View {
+        q: view.q.clone(),
+        root: view.root,
+        ..View::default()
+    };
     let href = |key: &Option<String>| {
-        key.as_deref().and_then(|k| group_clause(&by, k)).map(|c| records.with_q(add_clause(&view.q, &c)).href(&base))
+        key.as_deref()
+            .and_then(|k| group_clause(&by, k))
+            .map(|c| records.with_q(add_clause(&view.q, &c)).href(&base))
     };
     let body = html! {
         (tabs(&project, &stream, &view, "group-by"))
@@ -183,11 +218,19 @@ pub async fn page(
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link(stream.name.clone(), base.clone()),
         Crumb::here("Group by"),
     ];
-    Ok(layout::page(&user, &format!("Group by · {}", stream.name), &crumbs, body))
+    Ok(layout::page(
+        &user,
+        &format!("Group by · {}", stream.name),
+        &crumbs,
+        body,
+    ))
 }
 
 #[cfg(test)]
@@ -197,10 +240,16 @@ mod tests {
     #[test]
     fn by_names() {
         assert_eq!(group_by(None), GroupBy::Tag);
-        assert_eq!(group_by(Some("metadata.field")), GroupBy::Metadata("field".into()));
+        assert_eq!(
+            group_by(Some("metadata.field")),
+            GroupBy::Metadata("field".into())
+        );
         assert_eq!(group_by(Some("metadata.")), GroupBy::Tag);
         assert_eq!(group_by(Some("status_code")), GroupBy::StatusCode);
-        assert_eq!(parallax_query::print(&group_clause(&GroupBy::StatusCode, "500").unwrap()), "status_code = 500");
+        assert_eq!(
+            parallax_query::print(&group_clause(&GroupBy::StatusCode, "500").unwrap()),
+            "status_code = 500"
+        );
         assert!(group_clause(&GroupBy::StatusCode, "x").is_none());
     }
 }

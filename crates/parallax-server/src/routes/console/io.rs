@@ -12,13 +12,15 @@ use serde_json::Value;
 
 /// Whether `v` looks like one chat message.
 fn is_message(v: &Value) -> bool {
-    v.as_object().is_some_and(|m| m.get("role").is_some_and(Value::is_string))
+    v.as_object()
+        .is_some_and(|m| m.get("role").is_some_and(Value::is_string))
 }
 
 /// Whether `v` looks like one retrieved document.
 fn is_document(v: &Value) -> bool {
-    v.as_object()
-        .is_some_and(|m| !m.contains_key("role") && (m.contains_key("content") || m.contains_key("page_content")))
+    v.as_object().is_some_and(|m| {
+        !m.contains_key("role") && (m.contains_key("content") || m.contains_key("page_content"))
+    })
 }
 
 pub fn render(v: &Value) -> Markup {
@@ -64,7 +66,10 @@ fn role_class(role: &str) -> &'static str {
 fn message(m: &Value) -> Markup {
     let role = m.get("role").and_then(Value::as_str).unwrap_or("message");
     let content = m.get("content").map(content_text).unwrap_or_default();
-    let calls = m.get("tool_calls").and_then(Value::as_array).filter(|c| !c.is_empty());
+    let calls = m
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .filter(|c| !c.is_empty());
     html! {
         div class=(role_class(role)) {
             div.role {
@@ -80,8 +85,14 @@ fn message(m: &Value) -> Markup {
 }
 
 fn tool_call(c: &Value) -> Markup {
-    let name = c.pointer("/function/name").or_else(|| c.get("name")).and_then(Value::as_str).unwrap_or("tool");
-    let args = c.pointer("/function/arguments").or_else(|| c.get("arguments"));
+    let name = c
+        .pointer("/function/name")
+        .or_else(|| c.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("tool");
+    let args = c
+        .pointer("/function/arguments")
+        .or_else(|| c.get("arguments"));
     html! {
         div.toolcall {
             span.badge.type.type-tool { "tool call" } " " code { (name) }
@@ -96,7 +107,11 @@ fn tool_call(c: &Value) -> Markup {
 }
 
 fn document(i: usize, d: &Value) -> Markup {
-    let content = d.get("content").or_else(|| d.get("page_content")).map(content_text).unwrap_or_default();
+    let content = d
+        .get("content")
+        .or_else(|| d.get("page_content"))
+        .map(content_text)
+        .unwrap_or_default();
     html! {
         li.document {
             div.doc-head { "Document " (i + 1) }
@@ -128,14 +143,22 @@ mod tests {
         assert!(html.contains("msg role-system"));
         assert!(html.contains("be brief"));
         assert!(html.contains("<code>search</code>"));
-        assert!(html.contains("&quot;q&quot;: &quot;newton&quot;") || html.contains("\"q\": \"newton\""), "{html}");
+        assert!(
+            html.contains("&quot;q&quot;: &quot;newton&quot;")
+                || html.contains("\"q\": \"newton\""),
+            "{html}"
+        );
     }
 
     #[test]
     fn documents_and_text() {
-        let html = render(&json!([{"content": "doc one", "metadata": {"source": "wiki"}}])).into_string();
+        let html =
+            render(&json!([{"content": "doc one", "metadata": {"source": "wiki"}}])).into_string();
         assert!(html.contains("Document 1") && html.contains("wiki"));
         let html = render(&json!("<script>alert(1)</script>")).into_string();
-        assert_eq!(html, "<pre class=\"text\">&lt;script&gt;alert(1)&lt;/script&gt;</pre>");
+        assert_eq!(
+            html,
+            "<pre class=\"text\">&lt;script&gt;alert(1)&lt;/script&gt;</pre>"
+        );
     }
 }

@@ -9,7 +9,9 @@
 use super::format::{absolute, count, relative, short_id};
 use super::layout::{project_page, Crumb, PageError, PageResult};
 use super::projects::{load_project, parse_uuid, stream_href};
-use super::review::{actor, actor_label, can_annotate, describe_ops_json, field, parse_fields, ReviewerUser};
+use super::review::{
+    actor, actor_label, can_annotate, describe_ops_json, field, parse_fields, ReviewerUser,
+};
 use super::session::ConsoleUser;
 use super::view::{add_clause, tag_clause, RootParam, View};
 use crate::review::{job_json, undo_bulk};
@@ -47,7 +49,12 @@ fn find_links(project_id: Uuid, job: &BulkJob) -> Markup {
     let added: Vec<&str> = job
         .ops
         .as_array()
-        .map(|ops| ops.iter().filter(|o| o["op"] == "add_tag").filter_map(|o| o["key"].as_str()).collect())
+        .map(|ops| {
+            ops.iter()
+                .filter(|o| o["op"] == "add_tag")
+                .filter_map(|o| o["key"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     html! {
         p.find {
@@ -62,7 +69,13 @@ fn find_links(project_id: Uuid, job: &BulkJob) -> Markup {
     }
 }
 
-fn job_page(user: &ConsoleUser, project: &Project, job: &BulkJob, undone_by: Option<&BulkJob>, error: Option<String>) -> Response {
+fn job_page(
+    user: &ConsoleUser,
+    project: &Project,
+    job: &BulkJob,
+    undone_by: Option<&BulkJob>,
+    error: Option<String>,
+) -> Response {
     let now = Timestamp::now();
     let running = job.state == "running";
     let poll = format!("/console/api/projects/{}/jobs/{}", project.id, job.id);
@@ -103,25 +116,46 @@ fn job_page(user: &ConsoleUser, project: &Project, job: &BulkJob, undone_by: Opt
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link("Jobs", format!("/console/projects/{}/jobs", project.id)),
         Crumb::here(short_id(job.id)),
     ];
-    let status = if error.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
-    (status, project_page(user, project.id, "Bulk job", &crumbs, body)).into_response()
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        project_page(user, project.id, "Bulk job", &crumbs, body),
+    )
+        .into_response()
 }
 
-async fn load_job(state: &AppState, project: &Project, raw: &str) -> PageResult<(BulkJob, Option<BulkJob>)> {
+async fn load_job(
+    state: &AppState,
+    project: &Project,
+    raw: &str,
+) -> PageResult<(BulkJob, Option<BulkJob>)> {
     let id = parse_uuid(raw, "bulk job")?;
     let p = project.id;
-    let (job, jobs) = state.store(move |s| Ok((s.job(p, id)?, s.jobs(p, LIST)?))).await?;
+    let (job, jobs) = state
+        .store(move |s| Ok((s.job(p, id)?, s.jobs(p, LIST)?)))
+        .await?;
     let job = job.ok_or_else(|| PageError::not_found(format!("bulk job {id} not found")))?;
     let undone_by = jobs.into_iter().find(|j| j.undo_of == Some(id));
     Ok((job, undone_by))
 }
 
 /// `GET /console/projects/{pid}/jobs/{jid}`.
-pub async fn page(State(state): State<AppState>, user: ConsoleUser, Path((pid, jid)): Path<(String, String)>) -> PageResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path((pid, jid)): Path<(String, String)>,
+) -> PageResult<Response> {
     let project = load_project(&state, &pid).await?;
     let (job, undone_by) = load_job(&state, &project, &jid).await?;
     Ok(job_page(&user, &project, &job, undone_by.as_ref(), None))
@@ -138,34 +172,61 @@ pub async fn undo(
     let project = load_project(&state, &pid).await?;
     let (job, undone_by) = load_job(&state, &project, &jid).await?;
     if job.undo_of.is_some() {
-        return Ok(job_page(&user, &project, &job, undone_by.as_ref(), Some("an undo job is not undone itself; run the original job again instead".into())));
+        return Ok(job_page(
+            &user,
+            &project,
+            &job,
+            undone_by.as_ref(),
+            Some("an undo job is not undone itself; run the original job again instead".into()),
+        ));
     }
     match undo_bulk(&state, project.id, job.clone(), actor(&user)).await {
         Ok(u) => {
             tracing::info!(by = %user.email, job = %job.id, undo = %u.id, "bulk job undone in the console");
             Ok(Redirect::to(&job_href(project.id, u.id)).into_response())
         }
-        Err(crate::error::ApiError::Conflict(m)) => Ok(job_page(&user, &project, &job, undone_by.as_ref(), Some(m))),
+        Err(crate::error::ApiError::Conflict(m)) => {
+            Ok(job_page(&user, &project, &job, undone_by.as_ref(), Some(m)))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// `GET /console/api/projects/{pid}/jobs/{jid}`: the job as JSON, for the page's polling.
-pub async fn json(State(state): State<AppState>, _user: ConsoleUser, Path((pid, jid)): Path<(String, String)>) -> PageResult<Json<Value>> {
+pub async fn json(
+    State(state): State<AppState>,
+    _user: ConsoleUser,
+    Path((pid, jid)): Path<(String, String)>,
+) -> PageResult<Json<Value>> {
     let project = load_project(&state, &pid).await?;
     let id = parse_uuid(&jid, "bulk job")?;
     let p = project.id;
-    let job = state.store(move |s| s.job(p, id)).await?.ok_or_else(|| PageError::not_found(format!("bulk job {id} not found")))?;
+    let job = state
+        .store(move |s| s.job(p, id))
+        .await?
+        .ok_or_else(|| PageError::not_found(format!("bulk job {id} not found")))?;
     Ok(Json(job_json(&job)))
 }
 
 /// `GET /console/projects/{pid}/jobs`.
-pub async fn list(State(state): State<AppState>, user: ConsoleUser, Path(pid): Path<String>) -> PageResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(pid): Path<String>,
+) -> PageResult<Response> {
     let project = load_project(&state, &pid).await?;
     let p = project.id;
-    let (jobs, streams) = state.store(move |s| Ok((s.jobs(p, LIST)?, s.log_streams(p)?))).await?;
+    let (jobs, streams) = state
+        .store(move |s| Ok((s.jobs(p, LIST)?, s.log_streams(p)?)))
+        .await?;
     let now = Timestamp::now();
-    let stream_name = |id: Uuid| streams.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_else(|| short_id(id));
+    let stream_name = |id: Uuid| {
+        streams
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| short_id(id))
+    };
     let body = html! {
         h1 { "Bulk jobs" }
         @if jobs.is_empty() {
@@ -192,7 +253,10 @@ pub async fn list(State(state): State<AppState>, user: ConsoleUser, Path(pid): P
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::here("Jobs"),
     ];
     Ok(project_page(&user, project.id, "Bulk jobs", &crumbs, body))

@@ -21,9 +21,18 @@ pub const CSP: &str = "default-src 'self'; img-src 'self' data:; base-uri 'none'
 /// Adds the security headers to a console response.
 pub async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -39,11 +48,17 @@ pub struct Crumb {
 
 impl Crumb {
     pub fn link(label: impl Into<String>, href: impl Into<String>) -> Crumb {
-        Crumb { label: label.into(), href: Some(href.into()) }
+        Crumb {
+            label: label.into(),
+            href: Some(href.into()),
+        }
     }
 
     pub fn here(label: impl Into<String>) -> Crumb {
-        Crumb { label: label.into(), href: None }
+        Crumb {
+            label: label.into(),
+            href: None,
+        }
     }
 }
 
@@ -88,12 +103,24 @@ pub fn page(user: &ConsoleUser, title: &str, crumbs: &[Crumb], body: Markup) -> 
 }
 
 /// A full page inside one project: tag chips get the project's registry colours.
-pub fn project_page(user: &ConsoleUser, project_id: uuid::Uuid, title: &str, crumbs: &[Crumb], body: Markup) -> Response {
+pub fn project_page(
+    user: &ConsoleUser,
+    project_id: uuid::Uuid,
+    title: &str,
+    crumbs: &[Crumb],
+    body: Markup,
+) -> Response {
     let css = super::colours::stylesheet_href(project_id);
     page_with_css(user, title, crumbs, body, Some(&css))
 }
 
-fn page_with_css(user: &ConsoleUser, title: &str, crumbs: &[Crumb], body: Markup, css: Option<&str>) -> Response {
+fn page_with_css(
+    user: &ConsoleUser,
+    title: &str,
+    crumbs: &[Crumb],
+    body: Markup,
+    css: Option<&str>,
+) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -198,20 +225,28 @@ mod tests {
     fn error_pages_escape_their_message() {
         let r = PageError::not_found("record <script>alert(1)</script> not found").into_response();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        let body = futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), 1 << 20))
-            .unwrap()
-            .unwrap();
+        let body =
+            futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), 1 << 20))
+                .unwrap()
+                .unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
-        assert!(text.contains("record &lt;script&gt;alert(1)&lt;/script&gt; not found"), "{text}");
+        assert!(
+            text.contains("record &lt;script&gt;alert(1)&lt;/script&gt; not found"),
+            "{text}"
+        );
         assert!(!text.contains("<script>alert"));
     }
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let r = PageError(ApiError::Internal("database is locked at /secret/path".into())).into_response();
-        let body = futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), 1 << 20))
-            .unwrap()
-            .unwrap();
+        let r = PageError(ApiError::Internal(
+            "database is locked at /secret/path".into(),
+        ))
+        .into_response();
+        let body =
+            futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), 1 << 20))
+                .unwrap()
+                .unwrap();
         assert!(!String::from_utf8_lossy(&body).contains("/secret/path"));
     }
 }

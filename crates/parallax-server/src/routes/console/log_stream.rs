@@ -27,7 +27,10 @@ use axum::response::Response;
 use maud::{html, Markup};
 use parallax_model::Timestamp;
 use parallax_query::{Expr, ParseError};
-use parallax_store::{LogStream, MetadataKeyStats, Page, Project, SearchPage, SearchRequest, SessionPage, StoredRecord, TagInfo};
+use parallax_store::{
+    LogStream, MetadataKeyStats, Page, Project, SearchPage, SearchRequest, SessionPage,
+    StoredRecord, TagInfo,
+};
 use uuid::Uuid;
 
 /// Rows per page.
@@ -36,13 +39,29 @@ const PAGE_SIZE: usize = 50;
 /// The tabs above every view of a stream, keeping the filter across them.
 pub fn tabs(project: &Project, stream: &LogStream, view: &View, active: &str) -> Markup {
     let base = stream_href(project.id, stream.id);
-    let keep = View { q: view.q.clone(), root: view.root, ..View::default() };
+    let keep = View {
+        q: view.q.clone(),
+        root: view.root,
+        ..View::default()
+    };
     let items = [
         ("records", "Records", keep.href(&base)),
-        ("group-by", "Group by", View { by: view.by.clone(), ..keep.clone() }.href(&format!("{base}/group-by"))),
+        (
+            "group-by",
+            "Group by",
+            View {
+                by: view.by.clone(),
+                ..keep.clone()
+            }
+            .href(&format!("{base}/group-by")),
+        ),
         ("quarantine", "Quarantine", format!("{base}/quarantine")),
         ("registry", "Registry", format!("{base}/registry")),
-        ("jobs", "Jobs", format!("/console/projects/{}/jobs", project.id)),
+        (
+            "jobs",
+            "Jobs",
+            format!("/console/projects/{}/jobs", project.id),
+        ),
     ];
     html! {
         header.stream {
@@ -64,7 +83,13 @@ pub fn tabs(project: &Project, stream: &LogStream, view: &View, active: &str) ->
 
 /// The filter bar: the text query, its inline error with a caret under the offending character,
 /// and the parameters of the view carried as hidden fields.
-pub fn filter_bar(action: &str, view: &View, error: Option<&ParseError>, project_id: Uuid, stream_id: Uuid) -> Markup {
+pub fn filter_bar(
+    action: &str,
+    view: &View,
+    error: Option<&ParseError>,
+    project_id: Uuid,
+    stream_id: Uuid,
+) -> Markup {
     html! {
         form.filter method="get" action=(action) role="search" {
             div.filter-row {
@@ -114,7 +139,12 @@ fn root_toggle(view: &View, base: &str) -> Markup {
     }
 }
 
-fn column_chooser(view: &View, base: &str, columns: &[super::table::Column], rows: &[StoredRecord]) -> Markup {
+fn column_chooser(
+    view: &View,
+    base: &str,
+    columns: &[super::table::Column],
+    rows: &[StoredRecord],
+) -> Markup {
     let shown = visible(view, columns, rows);
     html! {
         details.columns {
@@ -139,7 +169,11 @@ fn column_chooser(view: &View, base: &str, columns: &[super::table::Column], row
 }
 
 fn export_links(view: &View, base: &str) -> Markup {
-    let keep = View { q: view.q.clone(), root: view.root, ..View::default() };
+    let keep = View {
+        q: view.q.clone(),
+        root: view.root,
+        ..View::default()
+    };
     let qs = keep.query_string();
     let sep = if qs.is_empty() { "" } else { "&" };
     html! {
@@ -170,14 +204,31 @@ struct Loaded {
 }
 
 /// `vocabulary` loads the tags the bulk bar suggests (for reviewers only: viewers get no bar).
-async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &View, filter: Option<Option<Expr>>, vocabulary: bool) -> PageResult<Loaded> {
+async fn load(
+    state: &AppState,
+    project: &Project,
+    stream: &LogStream,
+    view: &View,
+    filter: Option<Option<Expr>>,
+    vocabulary: bool,
+) -> PageResult<Loaded> {
     let (pid, sid, v) = (project.id, stream.id, view.clone());
     let loaded = state
         .store(move |s| {
             let keys = s.metadata_keys(pid, sid)?;
-            let (registry, used_tags) = if vocabulary { (s.tag_registry(pid)?, s.tags(pid, sid)?) } else { (Vec::new(), Vec::new()) };
+            let (registry, used_tags) = if vocabulary {
+                (s.tag_registry(pid)?, s.tags(pid, sid)?)
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let Some(filter) = filter else {
-                return Ok(Loaded { keys, rows: Rows::None, total: None, registry, used_tags });
+                return Ok(Loaded {
+                    keys,
+                    rows: Rows::None,
+                    total: None,
+                    registry,
+                    used_tags,
+                });
             };
             let page = match (&v.cursor, v.root) {
                 (Some(c), RootParam::Session) => Page::Offset(c.parse().unwrap_or(0)),
@@ -196,9 +247,18 @@ async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &Vi
             let (rows, total) = if v.root == RootParam::Session {
                 (Rows::Sessions(s.search_sessions(&req)?), None)
             } else {
-                (Rows::Records(s.search(&req)?), Some(s.count(pid, sid, v.root.root(), filter.as_ref())?))
+                (
+                    Rows::Records(s.search(&req)?),
+                    Some(s.count(pid, sid, v.root.root(), filter.as_ref())?),
+                )
             };
-            Ok(Loaded { keys, rows, total, registry, used_tags })
+            Ok(Loaded {
+                keys,
+                rows,
+                total,
+                registry,
+                used_tags,
+            })
         })
         .await?;
     Ok(loaded)
@@ -206,9 +266,25 @@ async fn load(state: &AppState, project: &Project, stream: &LogStream, view: &Vi
 
 /// The table of records. The first column holds the row's checkbox (for reviewers; it joins
 /// the bulk form through `form="bulk"`) and its PII badge.
-fn records_table(rows: &SearchPage, ctx: &RowCtx, columns: &[super::table::Column], stream_id: uuid::Uuid, edit: bool) -> Markup {
+fn records_table(
+    rows: &SearchPage,
+    ctx: &RowCtx,
+    columns: &[super::table::Column],
+    stream_id: uuid::Uuid,
+    edit: bool,
+) -> Markup {
     let shown = visible(ctx.view, columns, &rows.records);
-    let nav = StreamNav { stream_id, view: View { q: ctx.view.q.clone(), root: ctx.view.root, sort: ctx.view.sort.clone(), ascending: ctx.view.ascending, ..View::default() }, i: 0 };
+    let nav = StreamNav {
+        stream_id,
+        view: View {
+            q: ctx.view.q.clone(),
+            root: ctx.view.root,
+            sort: ctx.view.sort.clone(),
+            ascending: ctx.view.ascending,
+            ..View::default()
+        },
+        i: 0,
+    };
     html! {
         div.table-wrap {
             table.grid.records {
@@ -286,7 +362,12 @@ pub async fn page(
     let loaded = load(&state, &project, &stream, &view, parsed.ok(), edit).await?;
     let base = stream_href(project.id, stream.id);
     let columns = all_columns(view.root, &loaded.keys);
-    let ctx = RowCtx { view: &view, base: &base, project_id: project.id, now: Timestamp::now() };
+    let ctx = RowCtx {
+        view: &view,
+        base: &base,
+        project_id: project.id,
+        now: Timestamp::now(),
+    };
     let body = html! {
         (tabs(&project, &stream, &view, "records"))
         (filter_bar(&base, &view, error.as_ref(), project.id, stream.id))
@@ -320,8 +401,17 @@ pub async fn page(
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::here(stream.name.clone()),
     ];
-    Ok(layout::project_page(&user, project.id, &stream.name, &crumbs, body))
+    Ok(layout::project_page(
+        &user,
+        project.id,
+        &stream.name,
+        &crumbs,
+        body,
+    ))
 }

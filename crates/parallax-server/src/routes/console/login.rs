@@ -7,8 +7,8 @@
 
 use super::layout::{bare_page, PageError};
 use super::session::{
-    clear_session_cookie, constant_time_eq, cookie, hash_password, login_cookie, random_token, session_cookie,
-    verify_password, ConsoleState, ConsoleUser, LOGIN_COOKIE,
+    clear_session_cookie, constant_time_eq, cookie, hash_password, login_cookie, random_token,
+    session_cookie, verify_password, ConsoleState, ConsoleUser, LOGIN_COOKIE,
 };
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -28,7 +28,9 @@ pub struct NextQuery {
 /// Only a path inside the console may be a redirect target (no open redirect to other sites).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/console/") && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if n.starts_with("/console/") && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_owned()
+        }
         _ => "/console/".to_owned(),
     }
 }
@@ -54,7 +56,12 @@ fn login_page(status: StatusCode, next: &str, email: &str, error: Option<&str>) 
             }
         },
     );
-    (status, [(header::SET_COOKIE, login_cookie(&token))], Html(body.into_string())).into_response()
+    (
+        status,
+        [(header::SET_COOKIE, login_cookie(&token))],
+        Html(body.into_string()),
+    )
+        .into_response()
 }
 
 pub async fn form(
@@ -63,7 +70,10 @@ pub async fn form(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(q.next.as_deref());
-    if cookie(&headers, super::session::SESSION_COOKIE).and_then(|id| console.get(id)).is_some() {
+    if cookie(&headers, super::session::SESSION_COOKIE)
+        .and_then(|id| console.get(id))
+        .is_some()
+    {
         return Redirect::to(&next).into_response();
     }
     login_page(StatusCode::OK, &next, "", None)
@@ -92,14 +102,22 @@ pub async fn submit(
     let next = safe_next(f.next.as_deref());
     let cookie_token = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
     if cookie_token.is_empty() || !constant_time_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
-        return Ok(login_page(StatusCode::FORBIDDEN, &next, &f.email, Some("The login form expired. Please try again.")));
+        return Ok(login_page(
+            StatusCode::FORBIDDEN,
+            &next,
+            &f.email,
+            Some("The login form expired. Please try again."),
+        ));
     }
     let email = f.email.trim().to_owned();
     let lookup = email.clone();
     let user = state.store(move |s| s.user_by_email(&lookup)).await?;
     let password = f.password;
     let (user, ok) = tokio::task::spawn_blocking(move || {
-        let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or_else(|| decoy_hash());
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or_else(|| decoy_hash());
         let ok = verify_password(&password, hash);
         (user, ok)
     })
@@ -117,7 +135,12 @@ pub async fn submit(
         }
         _ => {
             tracing::info!(%email, "console login refused");
-            Ok(login_page(StatusCode::UNAUTHORIZED, &next, &email, Some("Wrong e-mail or password.")))
+            Ok(login_page(
+                StatusCode::UNAUTHORIZED,
+                &next,
+                &email,
+                Some("Wrong e-mail or password."),
+            ))
         }
     }
 }
@@ -134,7 +157,11 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
     console.end(&user.session_id);
-    Ok(([(header::SET_COOKIE, clear_session_cookie())], Redirect::to("/console/login")).into_response())
+    Ok((
+        [(header::SET_COOKIE, clear_session_cookie())],
+        Redirect::to("/console/login"),
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -143,7 +170,10 @@ mod tests {
 
     #[test]
     fn redirects_stay_in_the_console() {
-        assert_eq!(safe_next(Some("/console/projects/x?q=a")), "/console/projects/x?q=a");
+        assert_eq!(
+            safe_next(Some("/console/projects/x?q=a")),
+            "/console/projects/x?q=a"
+        );
         assert_eq!(safe_next(Some("https://evil.example/")), "/console/");
         assert_eq!(safe_next(Some("//evil.example/console/")), "/console/");
         assert_eq!(safe_next(None), "/console/");

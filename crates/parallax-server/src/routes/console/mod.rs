@@ -63,34 +63,85 @@ const FAVICON: &str = include_str!("assets/favicon.svg");
 /// The console's routes, with their own session table and security headers.
 pub fn routes() -> Router<AppState> {
     let pages = Router::new()
-        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
         .route("/console/", get(projects::list))
         .route("/console/login", get(login::form).post(login::submit))
         .route("/console/logout", post(login::logout))
         .route("/console/projects/{pid}", get(projects::one))
-        .route("/console/projects/{pid}/log-streams/{sid}", get(log_stream::page))
-        .route("/console/projects/{pid}/log-streams/{sid}/group-by", get(group_by::page))
-        .route("/console/projects/{pid}/log-streams/{sid}/quarantine", get(quarantine::page))
-        .route("/console/projects/{pid}/log-streams/{sid}/export", get(export::download))
-        .route("/console/projects/{pid}/log-streams/{sid}/bulk", post(bulk::submit))
-        .route("/console/projects/{pid}/log-streams/{sid}/registry", get(registry::page))
-        .route("/console/projects/{pid}/log-streams/{sid}/registry/tags", post(registry::set_tag))
-        .route("/console/projects/{pid}/log-streams/{sid}/registry/tags/rename", post(registry::rename))
-        .route("/console/projects/{pid}/log-streams/{sid}/registry/keys", post(registry::set_key))
-        .route("/console/projects/{pid}/pii-policy", post(registry::set_policy))
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}",
+            get(log_stream::page),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/group-by",
+            get(group_by::page),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/quarantine",
+            get(quarantine::page),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/export",
+            get(export::download),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/bulk",
+            post(bulk::submit),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/registry",
+            get(registry::page),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/registry/tags",
+            post(registry::set_tag),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/registry/tags/rename",
+            post(registry::rename),
+        )
+        .route(
+            "/console/projects/{pid}/log-streams/{sid}/registry/keys",
+            post(registry::set_key),
+        )
+        .route(
+            "/console/projects/{pid}/pii-policy",
+            post(registry::set_policy),
+        )
         .route("/console/projects/{pid}/tags.css", get(colours::css))
-        .route("/console/projects/{pid}/traces/{tid}", get(trace::show).post(annotate::act))
+        .route(
+            "/console/projects/{pid}/traces/{tid}",
+            get(trace::show).post(annotate::act),
+        )
         .route("/console/projects/{pid}/jobs", get(jobs::list))
         .route("/console/projects/{pid}/jobs/{jid}", get(jobs::page))
         .route("/console/projects/{pid}/jobs/{jid}/undo", post(jobs::undo))
         .route("/console/api/projects/{pid}/jobs/{jid}", get(jobs::json))
         .route("/console/api/suggest", get(suggest::suggest))
-        .route("/console/admin/users", get(admin::users).post(admin::create_user))
-        .route("/console/admin/keys", get(admin::keys).post(admin::create_key))
+        .route(
+            "/console/admin/users",
+            get(admin::users).post(admin::create_user),
+        )
+        .route(
+            "/console/admin/keys",
+            get(admin::keys).post(admin::create_key),
+        )
         .route("/console/admin/keys/{id}/revoke", post(admin::revoke_key))
-        .route("/console/assets/console.css", get(|| asset("text/css; charset=utf-8", CSS)))
-        .route("/console/assets/console.js", get(|| asset("text/javascript; charset=utf-8", JS)))
-        .route("/console/assets/favicon.svg", get(|| asset("image/svg+xml", FAVICON)))
+        .route(
+            "/console/assets/console.css",
+            get(|| asset("text/css; charset=utf-8", CSS)),
+        )
+        .route(
+            "/console/assets/console.js",
+            get(|| asset("text/javascript; charset=utf-8", JS)),
+        )
+        .route(
+            "/console/assets/favicon.svg",
+            get(|| asset("image/svg+xml", FAVICON)),
+        )
         .layer(middleware::map_response(layout::security_headers))
         .layer(Extension(ConsoleState::default()));
     Router::new()
@@ -100,7 +151,10 @@ pub fn routes() -> Router<AppState> {
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()
@@ -115,8 +169,13 @@ pub async fn ensure_first_admin(state: &AppState) -> anyhow::Result<()> {
     if !users.is_empty() {
         return Ok(());
     }
-    let (email, password) = match (&state.config.init_admin_email, &state.config.init_admin_password) {
-        (Some(e), Some(p)) if !e.trim().is_empty() && !p.is_empty() => (e.trim().to_owned(), p.clone()),
+    let (email, password) = match (
+        &state.config.init_admin_email,
+        &state.config.init_admin_password,
+    ) {
+        (Some(e), Some(p)) if !e.trim().is_empty() && !p.is_empty() => {
+            (e.trim().to_owned(), p.clone())
+        }
         _ => {
             tracing::info!("no console user yet; set PARALLAX_INIT_ADMIN_EMAIL and PARALLAX_INIT_ADMIN_PASSWORD to create the first admin");
             return Ok(());
@@ -130,9 +189,17 @@ pub async fn ensure_first_admin(state: &AppState) -> anyhow::Result<()> {
         }
         tracing::warn!("PARALLAX_INIT_ADMIN_PASSWORD: {why}; change it soon");
     }
-    let password_hash = tokio::task::spawn_blocking(move || session::hash_password(&password)).await??;
-    let new = NewUser { email: email.clone(), role: Role::Admin, password_hash };
-    state.store(move |s| s.create_user(new)).await.map_err(err)?;
+    let password_hash =
+        tokio::task::spawn_blocking(move || session::hash_password(&password)).await??;
+    let new = NewUser {
+        email: email.clone(),
+        role: Role::Admin,
+        password_hash,
+    };
+    state
+        .store(move |s| s.create_user(new))
+        .await
+        .map_err(err)?;
     tracing::info!(%email, "created the first console admin");
     Ok(())
 }

@@ -34,22 +34,39 @@ impl StreamNav {
     /// Reads `sid`, `i` and the view's parameters; `None` without a stream (the record was not
     /// opened from a stream) or for sessions, which are not annotated one by one.
     pub fn from_query(raw: Option<&str>) -> Option<StreamNav> {
-        let pairs: Vec<(String, String)> = raw.and_then(|r| serde_urlencoded::from_str(r).ok()).unwrap_or_default();
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let pairs: Vec<(String, String)> = raw
+            .and_then(|r| serde_urlencoded::from_str(r).ok())
+            .unwrap_or_default();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let stream_id = get("sid").and_then(|s| Uuid::parse_str(s).ok())?;
         let i = get("i").and_then(|s| s.parse().ok()).unwrap_or(0);
         let full = View::from_query(raw);
         if full.root == RootParam::Session {
             return None;
         }
-        let view = View { q: full.q, root: full.root, sort: full.sort, ascending: full.ascending, ..View::default() };
+        let view = View {
+            q: full.q,
+            root: full.root,
+            sort: full.sort,
+            ascending: full.ascending,
+            ..View::default()
+        };
         Some(StreamNav { stream_id, view, i })
     }
 
     /// The query string that carries this navigation (without `?`).
     pub fn query_string(&self) -> String {
         let view = self.view.query_string();
-        let own = serde_urlencoded::to_string([("sid", self.stream_id.to_string()), ("i", self.i.to_string())]).unwrap_or_default();
+        let own = serde_urlencoded::to_string([
+            ("sid", self.stream_id.to_string()),
+            ("i", self.i.to_string()),
+        ])
+        .unwrap_or_default();
         if view.is_empty() {
             own
         } else {
@@ -67,7 +84,11 @@ pub fn record_nav_href(project_id: Uuid, stored: &StoredRecord, nav: Option<&Str
     let base = record_href(project_id, &stored.record);
     match nav {
         None => base,
-        Some(n) => format!("{base}{}{}", if base.contains('?') { "&" } else { "?" }, n.query_string()),
+        Some(n) => format!(
+            "{base}{}{}",
+            if base.contains('?') { "&" } else { "?" },
+            n.query_string()
+        ),
     }
 }
 
@@ -83,11 +104,23 @@ pub struct Placement {
 /// Places `current` among the ids at positions `start..start + window.len()` of a view of
 /// `total` records, expecting it at `i`.
 pub fn place(window: &[Uuid], start: usize, i: usize, current: Uuid, total: usize) -> Placement {
-    match window.iter().position(|id| *id == current).map(|k| start + k) {
-        Some(p) => Placement { found: Some(p), prev: p.checked_sub(1), next: (p + 1 < total).then_some(p + 1) },
+    match window
+        .iter()
+        .position(|id| *id == current)
+        .map(|k| start + k)
+    {
+        Some(p) => Placement {
+            found: Some(p),
+            prev: p.checked_sub(1),
+            next: (p + 1 < total).then_some(p + 1),
+        },
         None => {
             let here = i.min(total);
-            Placement { found: None, prev: here.checked_sub(1), next: (here < total).then_some(here) }
+            Placement {
+                found: None,
+                prev: here.checked_sub(1),
+                next: (here < total).then_some(here),
+            }
         }
     }
 }
@@ -100,7 +133,13 @@ pub struct Neighbours {
     pub next: Option<StoredRecord>,
 }
 
-fn request(project_id: Uuid, nav: &StreamNav, filter: Option<Expr>, offset: usize, limit: usize) -> SearchRequest {
+fn request(
+    project_id: Uuid,
+    nav: &StreamNav,
+    filter: Option<Expr>,
+    offset: usize,
+    limit: usize,
+) -> SearchRequest {
     SearchRequest {
         project_id,
         log_stream_id: nav.stream_id,
@@ -114,11 +153,31 @@ fn request(project_id: Uuid, nav: &StreamNav, filter: Option<Expr>, offset: usiz
 
 /// Finds the neighbours of `current` (run inside one store call). A filter that no longer parses
 /// gives no navigation.
-pub fn neighbours(s: &dyn Store, project_id: Uuid, nav: &StreamNav, current: Uuid) -> StoreResult<Option<Neighbours>> {
-    let Ok(filter) = nav.view.filter() else { return Ok(None) };
-    let total = s.count(project_id, nav.stream_id, nav.view.root.root(), filter.as_ref())?;
+pub fn neighbours(
+    s: &dyn Store,
+    project_id: Uuid,
+    nav: &StreamNav,
+    current: Uuid,
+) -> StoreResult<Option<Neighbours>> {
+    let Ok(filter) = nav.view.filter() else {
+        return Ok(None);
+    };
+    let total = s.count(
+        project_id,
+        nav.stream_id,
+        nav.view.root.root(),
+        filter.as_ref(),
+    )?;
     let start = nav.i.saturating_sub(SLACK);
-    let window = s.search(&request(project_id, nav, filter.clone(), start, 2 * SLACK + 1))?.records;
+    let window = s
+        .search(&request(
+            project_id,
+            nav,
+            filter.clone(),
+            start,
+            2 * SLACK + 1,
+        ))?
+        .records;
     let ids: Vec<Uuid> = window.iter().map(|r| r.record.id).collect();
     let placement = place(&ids, start, nav.i, current, total as usize);
     let at = |pos: Option<usize>| -> StoreResult<Option<StoredRecord>> {
@@ -126,16 +185,26 @@ pub fn neighbours(s: &dyn Store, project_id: Uuid, nav: &StreamNav, current: Uui
         if pos >= start && pos - start < window.len() {
             return Ok(Some(window[pos - start].clone()));
         }
-        Ok(s.search(&request(project_id, nav, filter.clone(), pos, 1))?.records.into_iter().next())
+        Ok(s.search(&request(project_id, nav, filter.clone(), pos, 1))?
+            .records
+            .into_iter()
+            .next())
     };
     let (prev, next) = (at(placement.prev)?, at(placement.next)?);
-    Ok(Some(Neighbours { total, placement, prev, next }))
+    Ok(Some(Neighbours {
+        total,
+        placement,
+        prev,
+        next,
+    }))
 }
 
 /// The bar above the record: back to the stream, the position, previous and next.
 pub fn bar(project_id: Uuid, nav: &StreamNav, n: &Neighbours, stream_href: &str) -> Markup {
     let link = |r: &Option<StoredRecord>, pos: Option<usize>| {
-        r.as_ref().zip(pos).map(|(r, p)| record_nav_href(project_id, r, Some(&nav.at(p))))
+        r.as_ref()
+            .zip(pos)
+            .map(|(r, p)| record_nav_href(project_id, r, Some(&nav.at(p))))
     };
     let prev = link(&n.prev, n.placement.prev);
     let next = link(&n.next, n.placement.next);
@@ -191,33 +260,87 @@ mod tests {
     fn found_where_expected_or_shifted() {
         let w = ids(7);
         // Window holds positions 7..14; the record is at 10 as expected.
-        assert_eq!(place(&w, 7, 10, w[3], 100), Placement { found: Some(10), prev: Some(9), next: Some(11) });
+        assert_eq!(
+            place(&w, 7, 10, w[3], 100),
+            Placement {
+                found: Some(10),
+                prev: Some(9),
+                next: Some(11)
+            }
+        );
         // A newer record arrived: it moved one down.
-        assert_eq!(place(&w, 7, 10, w[4], 100), Placement { found: Some(11), prev: Some(10), next: Some(12) });
+        assert_eq!(
+            place(&w, 7, 10, w[4], 100),
+            Placement {
+                found: Some(11),
+                prev: Some(10),
+                next: Some(12)
+            }
+        );
         // First and last records have one neighbour.
-        assert_eq!(place(&w, 0, 0, w[0], 7), Placement { found: Some(0), prev: None, next: Some(1) });
-        assert_eq!(place(&w, 0, 6, w[6], 7), Placement { found: Some(6), prev: Some(5), next: None });
+        assert_eq!(
+            place(&w, 0, 0, w[0], 7),
+            Placement {
+                found: Some(0),
+                prev: None,
+                next: Some(1)
+            }
+        );
+        assert_eq!(
+            place(&w, 0, 6, w[6], 7),
+            Placement {
+                found: Some(6),
+                prev: Some(5),
+                next: None
+            }
+        );
     }
 
     #[test]
     fn a_record_that_left_the_filter_yields_its_place() {
         let w = ids(7);
         let gone = Uuid::new_v4();
-        assert_eq!(place(&w, 7, 10, gone, 99), Placement { found: None, prev: Some(9), next: Some(10) });
+        assert_eq!(
+            place(&w, 7, 10, gone, 99),
+            Placement {
+                found: None,
+                prev: Some(9),
+                next: Some(10)
+            }
+        );
         // It was the last one: nothing comes next.
-        assert_eq!(place(&w[..3], 0, 3, gone, 3), Placement { found: None, prev: Some(2), next: None });
-        assert_eq!(place(&[], 0, 0, gone, 0), Placement { found: None, prev: None, next: None });
+        assert_eq!(
+            place(&w[..3], 0, 3, gone, 3),
+            Placement {
+                found: None,
+                prev: Some(2),
+                next: None
+            }
+        );
+        assert_eq!(
+            place(&[], 0, 0, gone, 0),
+            Placement {
+                found: None,
+                prev: None,
+                next: None
+            }
+        );
     }
 
     #[test]
     fn the_url_round_trips() {
         let sid = Uuid::new_v4();
-        let raw = format!("span=x&sid={sid}&i=12&q=tag%3Aa&root=span&sort=duration&dir=asc&col=time&cursor=c");
+        let raw = format!(
+            "span=x&sid={sid}&i=12&q=tag%3Aa&root=span&sort=duration&dir=asc&col=time&cursor=c"
+        );
         let nav = StreamNav::from_query(Some(&raw)).unwrap();
         assert_eq!(nav.i, 12);
         assert_eq!(nav.view.q, "tag:a");
         assert!(nav.view.cols.is_empty() && nav.view.cursor.is_none());
-        assert_eq!(StreamNav::from_query(Some(&nav.query_string())), Some(nav.clone()));
+        assert_eq!(
+            StreamNav::from_query(Some(&nav.query_string())),
+            Some(nav.clone())
+        );
         assert!(StreamNav::from_query(Some("q=tag%3Aa")).is_none());
         assert!(StreamNav::from_query(Some(&format!("sid={sid}&root=session"))).is_none());
     }

@@ -58,7 +58,10 @@ pub fn provenance(events: &[AnnotationEvent]) -> Provenance<'_> {
         };
         map.entry(e.key.as_str())
             .and_modify(|c| c.last = e)
-            .or_insert(Change { logged: e.previous.as_deref(), last: e });
+            .or_insert(Change {
+                logged: e.previous.as_deref(),
+                last: e,
+            });
     }
     p
 }
@@ -125,8 +128,17 @@ impl ParamsCtx<'_> {
 }
 
 fn filter_link(r: &StoredRecord, clause: parallax_query::Expr) -> String {
-    let root = if r.record.record_type == RecordType::Trace { RootParam::Trace } else { RootParam::Span };
-    View { root, ..View::default() }.with_q(add_clause("", &clause)).href(&stream_href(r.project_id, r.log_stream_id))
+    let root = if r.record.record_type == RecordType::Trace {
+        RootParam::Trace
+    } else {
+        RootParam::Span
+    };
+    View {
+        root,
+        ..View::default()
+    }
+    .with_q(add_clause("", &clause))
+    .href(&stream_href(r.project_id, r.log_stream_id))
 }
 
 fn tags(c: &ParamsCtx, prov: &Provenance, edit: bool) -> Markup {
@@ -134,7 +146,9 @@ fn tags(c: &ParamsCtx, prov: &Provenance, edit: bool) -> Markup {
     let removed: Vec<(&str, &Change)> = prov
         .tags
         .iter()
-        .filter(|(t, ch)| ch.logged == Some("present") && !rec.tags.iter().any(|x| x.as_str() == **t))
+        .filter(|(t, ch)| {
+            ch.logged == Some("present") && !rec.tags.iter().any(|x| x.as_str() == **t)
+        })
         .map(|(t, ch)| (*t, ch))
         .collect();
     html! {
@@ -322,7 +336,13 @@ pub fn section(c: &ParamsCtx) -> Markup {
 mod tests {
     use super::*;
 
-    fn ev(op: &str, key: &str, value: Option<&str>, previous: Option<&str>, actor: &str) -> AnnotationEvent {
+    fn ev(
+        op: &str,
+        key: &str,
+        value: Option<&str>,
+        previous: Option<&str>,
+        actor: &str,
+    ) -> AnnotationEvent {
         AnnotationEvent {
             id: Uuid::new_v4(),
             record_id: Uuid::nil(),
@@ -343,8 +363,20 @@ mod tests {
         let events = vec![
             ev("add_tag", "reviewed", None, Some("absent"), "user:a@x"),
             ev("remove_tag", "newton", None, Some("present"), "user:a@x"),
-            ev("set_metadata", "field", Some("chemistry"), Some("physics"), "user:a@x"),
-            ev("set_metadata", "field", Some("biology"), Some("chemistry"), "user:b@x"),
+            ev(
+                "set_metadata",
+                "field",
+                Some("chemistry"),
+                Some("physics"),
+                "user:a@x",
+            ),
+            ev(
+                "set_metadata",
+                "field",
+                Some("biology"),
+                Some("chemistry"),
+                "user:b@x",
+            ),
             ev("set_metadata", "note", Some("ok"), None, "user:b@x"),
             ev("add_tag", "newton", None, Some("absent"), "key:plx_1"),
         ];

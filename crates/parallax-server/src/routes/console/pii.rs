@@ -16,7 +16,9 @@ pub struct Finding {
 }
 
 fn text(v: &Value) -> String {
-    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
 }
 
 fn findings_in(v: Option<&Value>) -> Vec<Finding> {
@@ -28,7 +30,10 @@ fn findings_in(v: Option<&Value>) -> Vec<Finding> {
                     path: m.get("path").map(text).unwrap_or_default(),
                     kind: m.get("kind").map(text).unwrap_or_else(|| "pii".into()),
                 },
-                other => Finding { path: text(other), kind: "pii".into() },
+                other => Finding {
+                    path: text(other),
+                    kind: "pii".into(),
+                },
             })
             .collect(),
         _ => Vec::new(),
@@ -112,17 +117,33 @@ mod tests {
 
     #[test]
     fn findings_are_read_from_extra() {
-        let r = rec(json!({"pii": [{"path": "metadata.contact", "kind": "email"}, {"path": "tags[0]", "kind": "phone"}]}));
+        let r = rec(
+            json!({"pii": [{"path": "metadata.contact", "kind": "email"}, {"path": "tags[0]", "kind": "phone"}]}),
+        );
         assert_eq!(findings(&r).len(), 2);
-        assert_eq!(findings(&r)[0], Finding { path: "metadata.contact".into(), kind: "email".into() });
+        assert_eq!(
+            findings(&r)[0],
+            Finding {
+                path: "metadata.contact".into(),
+                kind: "email".into()
+            }
+        );
         let html = panel(&r).into_string();
-        assert!(html.contains("email, phone") && html.contains("metadata.contact"), "{html}");
+        assert!(
+            html.contains("email, phone") && html.contains("metadata.contact"),
+            "{html}"
+        );
         assert!(badge(&r).into_string().contains("PII"));
     }
 
     #[test]
     fn no_findings_no_warning() {
-        for extra in [json!({}), json!({"pii": []}), json!({"pii": null}), json!({"pii": "odd"})] {
+        for extra in [
+            json!({}),
+            json!({"pii": []}),
+            json!({"pii": null}),
+            json!({"pii": "odd"}),
+        ] {
             let r = rec(extra);
             assert!(findings(&r).is_empty());
             assert_eq!(panel(&r).into_string(), "");
@@ -132,7 +153,9 @@ mod tests {
 
     #[test]
     fn redactions_accept_a_list_or_a_flag() {
-        assert!(redactions(&rec(json!({"pii_redacted": true}))).unwrap().is_empty());
+        assert!(redactions(&rec(json!({"pii_redacted": true})))
+            .unwrap()
+            .is_empty());
         let r = rec(json!({"pii_redacted": [{"path": "metadata.k", "kind": "api_key"}]}));
         assert_eq!(redactions(&r).unwrap()[0].kind, "api_key");
         assert!(panel(&r).into_string().contains("replaced by a marker"));
@@ -143,6 +166,9 @@ mod tests {
     fn findings_are_escaped() {
         let r = rec(json!({"pii": [{"path": "<script>", "kind": "<b>"}]}));
         let html = panel(&r).into_string() + &badge(&r).into_string();
-        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
     }
 }

@@ -17,7 +17,8 @@ use parallax_store::{LogStream, Project};
 use uuid::Uuid;
 
 pub fn parse_uuid(raw: &str, what: &str) -> PageResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| PageError::not_found(format!("{what} {raw:?} not found (not a UUID)")))
+    Uuid::parse_str(raw)
+        .map_err(|_| PageError::not_found(format!("{what} {raw:?} not found (not a UUID)")))
 }
 
 pub async fn load_project(state: &AppState, raw: &str) -> PageResult<Project> {
@@ -29,14 +30,20 @@ pub async fn load_project(state: &AppState, raw: &str) -> PageResult<Project> {
 }
 
 /// The project and log stream that a console URL names.
-pub async fn load_stream(state: &AppState, pid: &str, sid: &str) -> PageResult<(Project, LogStream)> {
+pub async fn load_stream(
+    state: &AppState,
+    pid: &str,
+    sid: &str,
+) -> PageResult<(Project, LogStream)> {
     let project = load_project(state, pid).await?;
     let id = parse_uuid(sid, "log stream")?;
     let pid = project.id;
     let stream = state
         .store(move |s| s.log_stream(pid, id))
         .await?
-        .ok_or_else(|| PageError::not_found(format!("log stream {id} not found in this project")))?;
+        .ok_or_else(|| {
+            PageError::not_found(format!("log stream {id} not found in this project"))
+        })?;
     Ok((project, stream))
 }
 
@@ -99,10 +106,16 @@ pub async fn list(State(state): State<AppState>, user: ConsoleUser) -> PageResul
 }
 
 /// `GET /console/projects/{pid}`: one project's log streams.
-pub async fn one(State(state): State<AppState>, user: ConsoleUser, Path(pid): Path<String>) -> PageResult<Response> {
+pub async fn one(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(pid): Path<String>,
+) -> PageResult<Response> {
     let project = load_project(&state, &pid).await?;
     let id = project.id;
-    let (streams, policy) = state.store(move |s| Ok((s.log_streams(id)?, s.pii_policy(id)?))).await?;
+    let (streams, policy) = state
+        .store(move |s| Ok((s.log_streams(id)?, s.pii_policy(id)?)))
+        .await?;
     let body = html! {
         h1 { (project.name) }
         p.dim.mono.small { (project.id) }
@@ -113,5 +126,13 @@ pub async fn one(State(state): State<AppState>, user: ConsoleUser, Path(pid): Pa
         }
         (streams_table(&project, &streams, Timestamp::now()))
     };
-    Ok(page(&user, &project.name, &[Crumb::link("Projects", "/console/"), Crumb::here(project.name.clone())], body))
+    Ok(page(
+        &user,
+        &project.name,
+        &[
+            Crumb::link("Projects", "/console/"),
+            Crumb::here(project.name.clone()),
+        ],
+        body,
+    ))
 }

@@ -26,7 +26,9 @@ pub async fn page(
 ) -> PageResult<Response> {
     let (project, stream) = load_stream(&state, &pid, &sid).await?;
     let (p, s) = (project.id, stream.id);
-    let entries = state.store(move |st| st.quarantine(p, Some(s), LIMIT)).await?;
+    let entries = state
+        .store(move |st| st.quarantine(p, Some(s), LIMIT))
+        .await?;
     let now = Timestamp::now();
     let body = html! {
         (tabs(&project, &stream, &View::default(), "quarantine"))
@@ -58,9 +60,17 @@ pub async fn page(
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link(stream.name.clone(), stream_href(project.id, stream.id)),
         Crumb::here("Quarantine"),
     ];
-    Ok(layout::page(&user, &format!("Quarantine · {}", stream.name), &crumbs, body))
+    Ok(layout::page(
+        &user,
+        &format!("Quarantine · {}", stream.name),
+        &crumbs,
+        body,
+    ))
 }

@@ -30,13 +30,25 @@ use parallax_query::{print, Root};
 use parallax_store::{AnnotationOp, KeyInfo, LogStream, MetadataKeyStats, Project, TagInfo};
 
 /// Colours offered in the colour inputs; any `#rrggbb` is accepted.
-const PALETTE: [&str; 10] = ["#1f77b4", "#2b8a3e", "#d9480f", "#c92a2a", "#7e3bd1", "#0b7a62", "#e8a10c", "#5c677d", "#d6336c", "#1098ad"];
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#2b8a3e", "#d9480f", "#c92a2a", "#7e3bd1", "#0b7a62", "#e8a10c", "#5c677d",
+    "#d6336c", "#1098ad",
+];
 
 /// PII policies with what each does, as the select and the read-only text show them.
 const POLICIES: [(&str, &str); 3] = [
-    ("warn", "store the record and flag it (a badge in the stream, a panel on the record)"),
-    ("redact", "replace the value by a marker and say so on the record"),
-    ("reject", "keep the record aside in quarantine with the reason"),
+    (
+        "warn",
+        "store the record and flag it (a badge in the stream, a panel on the record)",
+    ),
+    (
+        "redact",
+        "replace the value by a marker and say so on the record",
+    ),
+    (
+        "reject",
+        "keep the record aside in quarantine with the reason",
+    ),
 ];
 
 /// One row of the tag table: the tag, its records in the stream, and its registry entry.
@@ -50,10 +62,21 @@ pub struct TagRow {
 pub fn tag_rows(used: &[(String, u64)], registry: &[TagInfo]) -> Vec<TagRow> {
     let mut rows: Vec<TagRow> = used
         .iter()
-        .map(|(t, n)| TagRow { tag: t.clone(), records: *n, info: registry.iter().find(|i| &i.tag == t).cloned() })
+        .map(|(t, n)| TagRow {
+            tag: t.clone(),
+            records: *n,
+            info: registry.iter().find(|i| &i.tag == t).cloned(),
+        })
         .collect();
-    for i in registry.iter().filter(|i| !used.iter().any(|(t, _)| t == &i.tag)) {
-        rows.push(TagRow { tag: i.tag.clone(), records: 0, info: Some(i.clone()) });
+    for i in registry
+        .iter()
+        .filter(|i| !used.iter().any(|(t, _)| t == &i.tag))
+    {
+        rows.push(TagRow {
+            tag: i.tag.clone(),
+            records: 0,
+            info: Some(i.clone()),
+        });
     }
     rows
 }
@@ -61,7 +84,11 @@ pub fn tag_rows(used: &[(String, u64)], registry: &[TagInfo]) -> Vec<TagRow> {
 /// For each group of tags that differ only by case, the most used one: the merge target.
 pub fn merge_target<'a>(group: &'a [String], used: &[(String, u64)]) -> &'a str {
     let n = |t: &str| used.iter().find(|(u, _)| u == t).map_or(0, |(_, n)| *n);
-    group.iter().max_by(|a, b| n(a).cmp(&n(b)).then_with(|| b.cmp(a))).map(String::as_str).unwrap_or("")
+    group
+        .iter()
+        .max_by(|a, b| n(a).cmp(&n(b)).then_with(|| b.cmp(a)))
+        .map(String::as_str)
+        .unwrap_or("")
 }
 
 struct Loaded {
@@ -73,7 +100,10 @@ struct Loaded {
 }
 
 fn pii_section(user: &ConsoleUser, project: &Project, policy: &str, back: &str) -> Markup {
-    let describe = POLICIES.iter().find(|(p, _)| *p == policy).map_or("", |(_, d)| *d);
+    let describe = POLICIES
+        .iter()
+        .find(|(p, _)| *p == policy)
+        .map_or("", |(_, d)| *d);
     html! {
         section #pii-policy.card {
             h2 { "PII policy" }
@@ -102,7 +132,11 @@ fn hidden_csrf(user: &ConsoleUser) -> Markup {
 fn tag_section(user: &ConsoleUser, base: &str, l: &Loaded) -> Markup {
     let edit = can_annotate(user);
     let warnings = near_duplicates(l.used.iter().map(|(t, _)| t.as_str()), false);
-    let filter = |t: &str| View::default().with_q(add_clause("", &tag_clause(t))).href(base);
+    let filter = |t: &str| {
+        View::default()
+            .with_q(add_clause("", &tag_clause(t)))
+            .href(base)
+    };
     html! {
         section #tag-registry.card {
             h2 { "Tags" }
@@ -217,7 +251,13 @@ fn key_section(user: &ConsoleUser, base: &str, l: &Loaded) -> Markup {
     }
 }
 
-async fn render(state: &AppState, user: &ConsoleUser, project: &Project, stream: &LogStream, error: Option<String>) -> PageResult<Response> {
+async fn render(
+    state: &AppState,
+    user: &ConsoleUser,
+    project: &Project,
+    stream: &LogStream,
+    error: Option<String>,
+) -> PageResult<Response> {
     let (p, s) = (project.id, stream.id);
     let l = state
         .store(move |st| {
@@ -243,16 +283,37 @@ async fn render(state: &AppState, user: &ConsoleUser, project: &Project, stream:
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link(stream.name.clone(), base.clone()),
         Crumb::here("Registry"),
     ];
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, project_page(user, project.id, &format!("Registry · {}", stream.name), &crumbs, body)).into_response())
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        project_page(
+            user,
+            project.id,
+            &format!("Registry · {}", stream.name),
+            &crumbs,
+            body,
+        ),
+    )
+        .into_response())
 }
 
 /// `GET /console/projects/{pid}/log-streams/{sid}/registry`.
-pub async fn page(State(state): State<AppState>, user: ConsoleUser, Path((pid, sid)): Path<(String, String)>) -> PageResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path((pid, sid)): Path<(String, String)>,
+) -> PageResult<Response> {
     let (project, stream) = load_stream(&state, &pid, &sid).await?;
     render(&state, &user, &project, &stream, None).await
 }
@@ -269,13 +330,15 @@ pub async fn set_tag(
     let (project, stream) = load_stream(&state, &pid, &sid).await?;
     let colour = field(&f, "colour").trim();
     let description = field(&f, "description").trim();
-    let checked = Tag::parse(field(&f, "tag").trim()).map_err(|e| e.to_string()).and_then(|t| {
-        if colour.is_empty() || valid_colour(colour) {
-            Ok(t)
-        } else {
-            Err(format!("colour {colour:?} is not a colour like #1f77b4"))
-        }
-    });
+    let checked = Tag::parse(field(&f, "tag").trim())
+        .map_err(|e| e.to_string())
+        .and_then(|t| {
+            if colour.is_empty() || valid_colour(colour) {
+                Ok(t)
+            } else {
+                Err(format!("colour {colour:?} is not a colour like #1f77b4"))
+            }
+        });
     let tag = match checked {
         Ok(t) => t,
         Err(m) => return render(&state, &user, &project, &stream, Some(m)).await,
@@ -304,7 +367,13 @@ pub async fn rename(
     let parsed = Tag::parse(field(&f, "from").trim())
         .and_then(|from| Tag::parse(field(&f, "to").trim()).map(|to| (from, to)))
         .map_err(|e| e.to_string())
-        .and_then(|(from, to)| if from == to { Err("the new name is the old one".to_owned()) } else { Ok((from, to)) });
+        .and_then(|(from, to)| {
+            if from == to {
+                Err("the new name is the old one".to_owned())
+            } else {
+                Ok((from, to))
+            }
+        });
     let (from, to) = match parsed {
         Ok(pair) => pair,
         Err(m) => return render(&state, &user, &project, &stream, Some(m)).await,
@@ -314,13 +383,35 @@ pub async fn rename(
     let ops = vec![AnnotationOp::AddTag(to), AnnotationOp::RemoveTag(from)];
     let (p, s) = (project.id, stream.id);
     let f2 = filter.clone();
-    let spans = state.store(move |st| st.count(p, s, Root::Span, Some(&f2))).await?;
-    let job = start_bulk(&state, p, s, Root::Trace, query.clone(), Some(filter.clone()), ops.clone(), actor(&user)).await?;
+    let spans = state
+        .store(move |st| st.count(p, s, Root::Span, Some(&f2)))
+        .await?;
+    let job = start_bulk(
+        &state,
+        p,
+        s,
+        Root::Trace,
+        query.clone(),
+        Some(filter.clone()),
+        ops.clone(),
+        actor(&user),
+    )
+    .await?;
     if spans == 0 {
         return Ok(Redirect::to(&format!("/console/projects/{p}/jobs/{}", job.id)).into_response());
     }
     // Spans are a root of their own; their job runs beside the traces' and is listed with it.
-    start_bulk(&state, p, s, Root::Span, query, Some(filter), ops, actor(&user)).await?;
+    start_bulk(
+        &state,
+        p,
+        s,
+        Root::Span,
+        query,
+        Some(filter),
+        ops,
+        actor(&user),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/console/projects/{p}/jobs")).into_response())
 }
 
@@ -339,7 +430,10 @@ pub async fn set_key(
         Err(e) => return render(&state, &user, &project, &stream, Some(e.to_string())).await,
     };
     let description = field(&f, "description").trim();
-    let info = KeyInfo { key: key.as_str().to_owned(), description: (!description.is_empty()).then(|| description.to_owned()) };
+    let info = KeyInfo {
+        key: key.as_str().to_owned(),
+        description: (!description.is_empty()).then(|| description.to_owned()),
+    };
     let p = project.id;
     state.store(move |s| s.set_key_info(p, info)).await?;
     Ok(Redirect::to(&format!("{}/registry", stream_href(project.id, stream.id))).into_response())
@@ -357,7 +451,9 @@ pub async fn set_policy(
     let project = load_project(&state, &pid).await?;
     let policy = field(&f, "policy").to_owned();
     if !POLICIES.iter().any(|(p, _)| *p == policy) {
-        return Err(PageError::bad_request(format!("{policy:?} is not one of warn, redact, reject")));
+        return Err(PageError::bad_request(format!(
+            "{policy:?} is not one of warn, redact, reject"
+        )));
     }
     let p = project.id;
     let pol = policy.clone();
@@ -365,7 +461,11 @@ pub async fn set_policy(
     tracing::info!(by = %user.email, project = %p, %policy, "PII policy changed in the console");
     // Only a path inside this console is a redirect target.
     let back = field(&f, "back");
-    let back = if back.starts_with("/console/") && !back.starts_with("//") && back.is_ascii() { back.to_owned() } else { format!("/console/projects/{p}") };
+    let back = if back.starts_with("/console/") && !back.starts_with("//") && back.is_ascii() {
+        back.to_owned()
+    } else {
+        format!("/console/projects/{p}")
+    };
     Ok(Redirect::to(&back).into_response())
 }
 
@@ -377,13 +477,24 @@ mod tests {
     fn rows_list_used_tags_then_unused_registry_tags() {
         let used = vec![("physics".to_string(), 5), ("Physics".to_string(), 2)];
         let registry = vec![
-            TagInfo { tag: "physics".into(), description: Some("the science".into()), colour: None },
-            TagInfo { tag: "reviewed".into(), description: None, colour: Some("#2b8a3e".into()) },
+            TagInfo {
+                tag: "physics".into(),
+                description: Some("the science".into()),
+                colour: None,
+            },
+            TagInfo {
+                tag: "reviewed".into(),
+                description: None,
+                colour: Some("#2b8a3e".into()),
+            },
         ];
         let rows = tag_rows(&used, &registry);
         let names: Vec<(&str, u64)> = rows.iter().map(|r| (r.tag.as_str(), r.records)).collect();
         assert_eq!(names, vec![("physics", 5), ("Physics", 2), ("reviewed", 0)]);
-        assert_eq!(rows[0].info.as_ref().unwrap().description.as_deref(), Some("the science"));
+        assert_eq!(
+            rows[0].info.as_ref().unwrap().description.as_deref(),
+            Some("the science")
+        );
         assert!(rows[1].info.is_none());
     }
 
@@ -395,6 +506,9 @@ mod tests {
         assert_eq!(merge_target(&groups[0], &used), "physics");
         // Equal counts: the first in sort order wins, so the answer does not flicker.
         let even = vec![("B".to_string(), 1), ("b".to_string(), 1)];
-        assert_eq!(merge_target(&["B".to_string(), "b".to_string()], &even), "B");
+        assert_eq!(
+            merge_target(&["B".to_string(), "b".to_string()], &even),
+            "B"
+        );
     }
 }

@@ -28,7 +28,10 @@ pub struct ReviewerUser(pub ConsoleUser);
 impl FromRequestParts<AppState> for ReviewerUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ReviewerUser, Response> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ReviewerUser, Response> {
         let user = ConsoleUser::from_request_parts(parts, state).await?;
         if can_annotate(&user) {
             Ok(ReviewerUser(user))
@@ -64,7 +67,10 @@ pub fn form_op(op: &str, key: &str, value: &str) -> Result<AnnotationOp, String>
     Ok(match op {
         "add_tag" => AnnotationOp::AddTag(tag()?),
         "remove_tag" => AnnotationOp::RemoveTag(tag()?),
-        "set_metadata" => AnnotationOp::SetMetadata(mkey()?, MetadataValue::parse(value).map_err(|e| e.to_string())?),
+        "set_metadata" => AnnotationOp::SetMetadata(
+            mkey()?,
+            MetadataValue::parse(value).map_err(|e| e.to_string())?,
+        ),
         "unset_metadata" => AnnotationOp::UnsetMetadata(mkey()?),
         "" => return Err("choose what to do (add tag, remove tag, set metadata)".into()),
         other => return Err(format!("unknown operation {other:?}")),
@@ -80,12 +86,19 @@ pub fn parse_fields(raw: &[u8]) -> Fields {
 
 /// The first value of field `name`, or "".
 pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Every value of field `name`.
 pub fn fields_named<'a>(fields: &'a Fields, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    fields.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+    fields
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// How the ops read in a sentence: `add tag label_mismatch, set metadata k = v`.
@@ -145,13 +158,23 @@ mod tests {
 
     #[test]
     fn form_ops_carry_the_model_rule_message() {
-        assert_eq!(form_op("add_tag", " reviewed ", "").unwrap(), AnnotationOp::AddTag(Tag::parse("reviewed").unwrap()));
-        assert_eq!(form_op("add_tag", &"x".repeat(57), "").unwrap_err(), "tag is 57 characters; the limit is 50");
-        assert!(form_op("set_metadata", "k", &"v".repeat(300)).unwrap_err().contains("the limit is 256"));
+        assert_eq!(
+            form_op("add_tag", " reviewed ", "").unwrap(),
+            AnnotationOp::AddTag(Tag::parse("reviewed").unwrap())
+        );
+        assert_eq!(
+            form_op("add_tag", &"x".repeat(57), "").unwrap_err(),
+            "tag is 57 characters; the limit is 50"
+        );
+        assert!(form_op("set_metadata", "k", &"v".repeat(300))
+            .unwrap_err()
+            .contains("the limit is 256"));
         let set = form_op("set_metadata", "note", " kept as typed ").unwrap();
         assert_eq!(set.value(), Some(" kept as typed "));
         assert!(form_op("", "k", "").is_err());
-        assert!(form_op("drop_table", "k", "").unwrap_err().contains("unknown operation"));
+        assert!(form_op("drop_table", "k", "")
+            .unwrap_err()
+            .contains("unknown operation"));
     }
 
     #[test]
@@ -159,8 +182,14 @@ mod tests {
         assert_eq!(actor_label("user:ana@example.com"), "ana@example.com");
         assert_eq!(actor_label("key:plx_1a2b"), "API key plx_1a2b…");
         let ops = serde_json::json!([{"op": "add_tag", "key": "reviewed"}, {"op": "set_metadata", "key": "k", "value": "v"}]);
-        assert_eq!(describe_ops_json(&ops), "add tag reviewed, set metadata k = v");
-        assert_eq!(describe_ops_json(&serde_json::json!({"undo": "x"})), "undo of a job");
+        assert_eq!(
+            describe_ops_json(&ops),
+            "add tag reviewed, set metadata k = v"
+        );
+        assert_eq!(
+            describe_ops_json(&serde_json::json!({"undo": "x"})),
+            "undo of a job"
+        );
     }
 
     #[test]

@@ -72,7 +72,10 @@ impl ConsoleState {
 
     pub fn get(&self, id: &str) -> Option<ConsoleUser> {
         let table = self.sessions.lock().expect("session table lock");
-        table.get(id).filter(|s| s.expires > Instant::now()).cloned()
+        table
+            .get(id)
+            .filter(|s| s.expires > Instant::now())
+            .cloned()
     }
 
     pub fn end(&self, id: &str) {
@@ -151,13 +154,21 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches the PHC string `hash`; a malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// Where a rejected request goes: the login page, remembering the page it wanted.
 fn to_login(parts: &Parts) -> Response {
-    let wanted = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/console/");
+    let wanted = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/console/");
     let next: String = serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default();
     Redirect::to(&format!("/console/login?{next}")).into_response()
 }
@@ -165,8 +176,15 @@ fn to_login(parts: &Parts) -> Response {
 impl FromRequestParts<AppState> for ConsoleUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<ConsoleUser, Response> {
-        let console = parts.extensions.get::<ConsoleState>().cloned().unwrap_or_default();
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<ConsoleUser, Response> {
+        let console = parts
+            .extensions
+            .get::<ConsoleState>()
+            .cloned()
+            .unwrap_or_default();
         cookie(&parts.headers, SESSION_COOKIE)
             .and_then(|id| console.get(id))
             .ok_or_else(|| to_login(parts))
@@ -179,12 +197,18 @@ pub struct AdminUser(pub ConsoleUser);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AdminUser, Response> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<AdminUser, Response> {
         let user = ConsoleUser::from_request_parts(parts, state).await?;
         if user.is_admin() {
             Ok(AdminUser(user))
         } else {
-            Err(forbidden_page(&user, "Only admins can manage users and API keys."))
+            Err(forbidden_page(
+                &user,
+                "Only admins can manage users and API keys.",
+            ))
         }
     }
 }

@@ -50,17 +50,35 @@ pub async fn suggest(
     let items = match q.kind.as_str() {
         "key" => {
             let keys = state.store(move |st| st.metadata_keys(p, s)).await?;
-            pick(keys.into_iter().map(|k| (k.key, k.records)).collect(), &prefix)
+            pick(
+                keys.into_iter().map(|k| (k.key, k.records)).collect(),
+                &prefix,
+            )
         }
         "tag" => pick(state.store(move |st| st.tags(p, s)).await?, &prefix),
         "value" => {
-            let key = q.key.filter(|k| !k.is_empty()).ok_or_else(|| PageError::bad_request("kind=value needs a key"))?;
+            let key = q
+                .key
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| PageError::bad_request("kind=value needs a key"))?;
             let values = state
-                .store(move |st| st.metadata_values(p, s, &key, Some(prefix.as_str()).filter(|p| !p.is_empty()), LIMIT))
+                .store(move |st| {
+                    st.metadata_values(
+                        p,
+                        s,
+                        &key,
+                        Some(prefix.as_str()).filter(|p| !p.is_empty()),
+                        LIMIT,
+                    )
+                })
                 .await?;
             pick(values, "")
         }
-        other => return Err(PageError::bad_request(format!("unknown kind {other:?}; use key, value or tag"))),
+        other => {
+            return Err(PageError::bad_request(format!(
+                "unknown kind {other:?}; use key, value or tag"
+            )))
+        }
     };
     Ok(Json(json!({"items": items})))
 }
@@ -71,8 +89,15 @@ mod tests {
 
     #[test]
     fn prefixes_ignore_case_and_keep_order() {
-        let items = vec![("promptVersion".to_string(), 5), ("field".to_string(), 9), ("Prompt".to_string(), 1)];
-        let got: Vec<String> = pick(items, "prom").iter().map(|v| v["value"].as_str().unwrap().to_owned()).collect();
+        let items = vec![
+            ("promptVersion".to_string(), 5),
+            ("field".to_string(), 9),
+            ("Prompt".to_string(), 1),
+        ];
+        let got: Vec<String> = pick(items, "prom")
+            .iter()
+            .map(|v| v["value"].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(got, vec!["promptVersion", "Prompt"]);
     }
 }

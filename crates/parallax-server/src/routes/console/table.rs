@@ -24,13 +24,21 @@ pub struct Column {
 
 impl Column {
     fn standard(id: &str, label: &str, numeric: bool) -> Column {
-        Column { id: id.into(), label: label.into(), sortable: id != "tags", numeric }
+        Column {
+            id: id.into(),
+            label: label.into(),
+            sortable: id != "tags",
+            numeric,
+        }
     }
 }
 
 /// Every column the stream offers for `root`, standard ones first.
 pub fn all_columns(root: RootParam, keys: &[MetadataKeyStats]) -> Vec<Column> {
-    let mut cols = vec![Column::standard("time", "Time", false), Column::standard("id", "Id", false)];
+    let mut cols = vec![
+        Column::standard("time", "Time", false),
+        Column::standard("id", "Id", false),
+    ];
     if root == RootParam::Span {
         cols.push(Column::standard("type", "Type", false));
     }
@@ -45,7 +53,12 @@ pub fn all_columns(root: RootParam, keys: &[MetadataKeyStats]) -> Vec<Column> {
         Column::standard("tags", "Tags", false),
     ]);
     for k in keys {
-        cols.push(Column { id: format!("metadata.{}", k.key), label: k.key.clone(), sortable: true, numeric: false });
+        cols.push(Column {
+            id: format!("metadata.{}", k.key),
+            label: k.key.clone(),
+            sortable: true,
+            numeric: false,
+        });
     }
     cols
 }
@@ -81,7 +94,9 @@ pub struct RowCtx<'a> {
 
 impl RowCtx<'_> {
     fn filter_href(&self, clause: &parallax_query::Expr) -> String {
-        self.view.with_q(add_clause(&self.view.q, clause)).href(self.base)
+        self.view
+            .with_q(add_clause(&self.view.q, clause))
+            .href(self.base)
     }
 }
 
@@ -111,11 +126,12 @@ pub fn type_badge(t: RecordType) -> Markup {
 
 pub fn tokens_text(r: &Record) -> Option<String> {
     let t = r.tokens;
-    t.total.or(match (t.input, t.output) {
-        (None, None) => None,
-        (i, o) => Some(i.unwrap_or(0) + o.unwrap_or(0)),
-    })
-    .map(|n| n.to_string())
+    t.total
+        .or(match (t.input, t.output) {
+            (None, None) => None,
+            (i, o) => Some(i.unwrap_or(0) + o.unwrap_or(0)),
+        })
+        .map(|n| n.to_string())
 }
 
 /// One tag as a chip that adds `tag:<name>` to the filter, in the tag's registry colour.
@@ -187,7 +203,13 @@ fn opt(n: Option<i64>) -> String {
 /// The header cell of a column: a link that sorts by it (and flips the direction).
 pub fn header(col: &Column, ctx: &RowCtx) -> Markup {
     let active = ctx.view.sort_column() == col.id;
-    let arrow = if !active { "" } else if ctx.view.ascending_effective() { " ▲" } else { " ▼" };
+    let arrow = if !active {
+        ""
+    } else if ctx.view.ascending_effective() {
+        " ▲"
+    } else {
+        " ▼"
+    };
     let class = match (col.numeric, col.id.starts_with("metadata.")) {
         (true, _) => "num",
         (_, true) => "meta",
@@ -212,37 +234,84 @@ mod tests {
     fn hostile_record() -> StoredRecord {
         let id = Uuid::new_v4();
         let mut r = Record::new(id, RecordType::Trace, id, Timestamp(0));
-        r.tags.push(Tag::parse("<img src=x onerror=alert(1)>").unwrap());
-        r.metadata.insert(MetadataKey::parse("k").unwrap(), MetadataValue::parse("<script>alert(2)</script>").unwrap());
+        r.tags
+            .push(Tag::parse("<img src=x onerror=alert(1)>").unwrap());
+        r.metadata.insert(
+            MetadataKey::parse("k").unwrap(),
+            MetadataValue::parse("<script>alert(2)</script>").unwrap(),
+        );
         r.input = serde_json::json!("<b>bold</b>");
-        StoredRecord { project_id: Uuid::nil(), log_stream_id: Uuid::nil(), record: r }
+        StoredRecord {
+            project_id: Uuid::nil(),
+            log_stream_id: Uuid::nil(),
+            record: r,
+        }
     }
 
     #[test]
     fn user_strings_are_escaped_in_every_cell() {
         let view = View::default();
-        let ctx = RowCtx { view: &view, base: "/s", project_id: Uuid::nil(), now: Timestamp(0) };
-        let keys = vec![MetadataKeyStats { key: "k".into(), records: 1, distinct_values: 1, observed_type: "string" }];
+        let ctx = RowCtx {
+            view: &view,
+            base: "/s",
+            project_id: Uuid::nil(),
+            now: Timestamp(0),
+        };
+        let keys = vec![MetadataKeyStats {
+            key: "k".into(),
+            records: 1,
+            distinct_values: 1,
+            observed_type: "string",
+        }];
         let rec = hostile_record();
-        let html: String = all_columns(RootParam::Span, &keys).iter().map(|c| cell(c, &rec, &ctx, "/r").into_string()).collect();
+        let html: String = all_columns(RootParam::Span, &keys)
+            .iter()
+            .map(|c| cell(c, &rec, &ctx, "/r").into_string())
+            .collect();
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"),
+            "{html}"
+        );
         // The chip's link adds the quoted tag to the filter, URL-encoded.
-        assert!(html.contains("href=\"/s?q=tag%3A%22%3Cimg+src%3Dx+onerror%3Dalert%281%29%3E%22\""), "{html}");
+        assert!(
+            html.contains("href=\"/s?q=tag%3A%22%3Cimg+src%3Dx+onerror%3Dalert%281%29%3E%22\""),
+            "{html}"
+        );
     }
 
     #[test]
     fn metadata_keys_become_columns() {
-        let keys = vec![MetadataKeyStats { key: "field".into(), records: 2, distinct_values: 1, observed_type: "string" }];
+        let keys = vec![MetadataKeyStats {
+            key: "field".into(),
+            records: 2,
+            distinct_values: 1,
+            observed_type: "string",
+        }];
         let cols = all_columns(RootParam::Trace, &keys);
         assert_eq!(cols.last().unwrap().id, "metadata.field");
-        let view = View { cols: vec!["metadata.field".into(), "time".into()], ..View::default() };
-        let shown: Vec<&str> = visible(&view, &cols, &[]).iter().map(|c| c.id.as_str()).collect();
+        let view = View {
+            cols: vec!["metadata.field".into(), "time".into()],
+            ..View::default()
+        };
+        let shown: Vec<&str> = visible(&view, &cols, &[])
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
         assert_eq!(shown, vec!["time", "metadata.field"]);
-        let all: Vec<&str> = visible(&View::default(), &cols, &[hostile_record()]).iter().map(|c| c.id.as_str()).collect();
-        assert!(!all.contains(&"model") && !all.contains(&"tokens") && all.contains(&"metadata.field"), "{all:?}");
+        let all: Vec<&str> = visible(&View::default(), &cols, &[hostile_record()])
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(
+            !all.contains(&"model") && !all.contains(&"tokens") && all.contains(&"metadata.field"),
+            "{all:?}"
+        );
     }
 }

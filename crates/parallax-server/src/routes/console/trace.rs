@@ -39,7 +39,11 @@ pub fn tree_order(records: &[StoredRecord], trace_id: Uuid) -> Vec<(usize, &Stor
     let known: HashSet<Uuid> = records.iter().map(|r| r.record.id).collect();
     let mut children: HashMap<Uuid, Vec<&StoredRecord>> = HashMap::new();
     for r in records.iter().filter(|r| r.record.id != trace_id) {
-        let parent = r.record.parent_id.filter(|p| known.contains(p) && *p != r.record.id).unwrap_or(trace_id);
+        let parent = r
+            .record
+            .parent_id
+            .filter(|p| known.contains(p) && *p != r.record.id)
+            .unwrap_or(trace_id);
         children.entry(parent).or_default().push(r);
     }
     for kids in children.values_mut() {
@@ -47,7 +51,11 @@ pub fn tree_order(records: &[StoredRecord], trace_id: Uuid) -> Vec<(usize, &Stor
     }
     let mut out = Vec::with_capacity(records.len());
     let mut seen = HashSet::new();
-    let mut stack: Vec<(usize, &StoredRecord)> = records.iter().filter(|r| r.record.id == trace_id).map(|r| (0, r)).collect();
+    let mut stack: Vec<(usize, &StoredRecord)> = records
+        .iter()
+        .filter(|r| r.record.id == trace_id)
+        .map(|r| (0, r))
+        .collect();
     while let Some((depth, r)) = stack.pop() {
         if !seen.insert(r.record.id) {
             continue; // A parent cycle in bad data must not loop forever.
@@ -62,7 +70,11 @@ pub fn tree_order(records: &[StoredRecord], trace_id: Uuid) -> Vec<(usize, &Stor
 
 /// The time window of the waterfall, in microseconds: the earliest start and the latest end.
 fn window(records: &[StoredRecord]) -> (i64, i64) {
-    let start = records.iter().map(|r| r.record.created_at.0).min().unwrap_or(0);
+    let start = records
+        .iter()
+        .map(|r| r.record.created_at.0)
+        .min()
+        .unwrap_or(0);
     let end = records
         .iter()
         .map(|r| r.record.created_at.0 + r.record.duration_ns.unwrap_or(0) / 1_000)
@@ -74,7 +86,11 @@ fn window(records: &[StoredRecord]) -> (i64, i64) {
 /// One waterfall bar in a 1000-unit-wide SVG: where the record starts and how long it runs.
 pub fn bar(r: &Record, start: i64, span_us: i64) -> Markup {
     let x = ((r.created_at.0 - start) as f64 / span_us as f64 * 1000.0).clamp(0.0, 1000.0);
-    let w = r.duration_ns.map(|d| d as f64 / 1_000.0 / span_us as f64 * 1000.0).unwrap_or(0.0).clamp(4.0, 1000.0 - x.min(996.0));
+    let w = r
+        .duration_ns
+        .map(|d| d as f64 / 1_000.0 / span_us as f64 * 1000.0)
+        .unwrap_or(0.0)
+        .clamp(4.0, 1000.0 - x.min(996.0));
     let class = if r.is_error() { "bar err" } else { "bar" };
     html! {
         svg.waterfall viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true" {
@@ -94,7 +110,14 @@ fn select_href(base: &str, trace_id: Uuid, r: &Record, keep: &str) -> String {
     }
 }
 
-fn tree(rows: &[(usize, &StoredRecord)], selected: Uuid, base: &str, trace_id: Uuid, window: (i64, i64), keep: &str) -> Markup {
+fn tree(
+    rows: &[(usize, &StoredRecord)],
+    selected: Uuid,
+    base: &str,
+    trace_id: Uuid,
+    window: (i64, i64),
+    keep: &str,
+) -> Markup {
     html! {
         ol.tree {
             @for (depth, r) in rows {
@@ -115,10 +138,27 @@ fn tree(rows: &[(usize, &StoredRecord)], selected: Uuid, base: &str, trace_id: U
 
 fn metrics(rec: &Record) -> Markup {
     let extra = rec.extra.get("metrics").and_then(Value::as_object);
-    let ttft = extra.and_then(|m| m.get("time_to_first_token_ns")).and_then(Value::as_i64);
-    let skip = ["duration_ns", "num_input_tokens", "num_output_tokens", "num_total_tokens", "time_to_first_token_ns"];
-    let others: Vec<(&String, &Value)> = extra.map(|m| m.iter().filter(|(k, v)| !skip.contains(&k.as_str()) && !v.is_null()).collect()).unwrap_or_default();
-    let num = |n: Option<i64>| n.map(|n| count(n.max(0) as u64)).unwrap_or_else(|| "—".into());
+    let ttft = extra
+        .and_then(|m| m.get("time_to_first_token_ns"))
+        .and_then(Value::as_i64);
+    let skip = [
+        "duration_ns",
+        "num_input_tokens",
+        "num_output_tokens",
+        "num_total_tokens",
+        "time_to_first_token_ns",
+    ];
+    let others: Vec<(&String, &Value)> = extra
+        .map(|m| {
+            m.iter()
+                .filter(|(k, v)| !skip.contains(&k.as_str()) && !v.is_null())
+                .collect()
+        })
+        .unwrap_or_default();
+    let num = |n: Option<i64>| {
+        n.map(|n| count(n.max(0) as u64))
+            .unwrap_or_else(|| "—".into())
+    };
     html! {
         dl.metrics {
             div { dt { "Duration" } dd { (rec.duration_ns.map(duration).unwrap_or_else(|| "—".into())) } }
@@ -174,7 +214,11 @@ fn detail(r: &StoredRecord, parameters: Markup) -> Markup {
     let other: serde_json::Map<String, Value> = rec
         .extra
         .iter()
-        .filter(|(k, v)| !SHOWN_EXTRA.contains(&k.as_str()) && !v.is_null() && *v != &Value::Object(Default::default()))
+        .filter(|(k, v)| {
+            !SHOWN_EXTRA.contains(&k.as_str())
+                && !v.is_null()
+                && *v != &Value::Object(Default::default())
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     html! {
@@ -210,8 +254,13 @@ struct Review {
 
 /// The `span` parameter and the stream navigation of the page's query string.
 fn read_query(raw: Option<&str>) -> (Option<String>, Option<StreamNav>) {
-    let pairs: Vec<(String, String)> = raw.and_then(|r| serde_urlencoded::from_str(r).ok()).unwrap_or_default();
-    let span = pairs.into_iter().find(|(k, v)| k == "span" && !v.is_empty()).map(|(_, v)| v);
+    let pairs: Vec<(String, String)> = raw
+        .and_then(|r| serde_urlencoded::from_str(r).ok())
+        .unwrap_or_default();
+    let span = pairs
+        .into_iter()
+        .find(|(k, v)| k == "span" && !v.is_empty())
+        .map(|(_, v)| v);
     (span, StreamNav::from_query(raw))
 }
 
@@ -259,7 +308,9 @@ pub async fn render_page(
     let selected = records
         .iter()
         .find(|r| r.record.id == selected_id)
-        .ok_or_else(|| PageError::not_found(format!("span {selected_id} is not part of this trace")))?;
+        .ok_or_else(|| {
+            PageError::not_found(format!("span {selected_id} is not part of this trace"))
+        })?;
     let stream = root.log_stream_id;
     // A navigation that names another stream than the record's is ignored, not trusted.
     let nav = nav.filter(|n| n.stream_id == stream);
@@ -277,7 +328,11 @@ pub async fn render_page(
                 events: s.annotations(p, selected_id)?,
                 registry: if edit { s.tag_registry(p)? } else { Vec::new() },
                 used_tags: if edit { s.tags(p, stream)? } else { Vec::new() },
-                keys: if edit { s.metadata_keys(p, stream)? } else { Vec::new() },
+                keys: if edit {
+                    s.metadata_keys(p, stream)?
+                } else {
+                    Vec::new()
+                },
                 neighbours: match &nav_for_store {
                     Some(n) => nav::neighbours(s, p, n, current)?,
                     None => None,
@@ -301,7 +356,11 @@ pub async fn render_page(
         now: Timestamp::now(),
     };
     let rows = tree_order(&records, trace_id);
-    let title = if root.record.name.is_empty() { format!("Trace {}", &trace_id.to_string()[..8]) } else { root.record.name.clone() };
+    let title = if root.record.name.is_empty() {
+        format!("Trace {}", &trace_id.to_string()[..8])
+    } else {
+        root.record.name.clone()
+    };
     let stream_page = stream_href(project.id, stream);
     let body = html! {
         @if let (Some(n), Some(nb)) = (&nav, &review.neighbours) { (nav::bar(project.id, n, nb, &stream_page)) }
@@ -321,7 +380,10 @@ pub async fn render_page(
     };
     let crumbs = [
         Crumb::link("Projects", "/console/"),
-        Crumb::link(project.name.clone(), format!("/console/projects/{}", project.id)),
+        Crumb::link(
+            project.name.clone(),
+            format!("/console/projects/{}", project.id),
+        ),
         Crumb::link(review.stream_name.clone(), stream_page),
         Crumb::here(title.clone()),
     ];
@@ -343,16 +405,33 @@ mod tests {
     use super::*;
     use parallax_model::Timestamp;
 
-    fn rec(id: Uuid, t: RecordType, trace: Uuid, parent: Option<Uuid>, at: i64, dur: Option<i64>) -> StoredRecord {
+    fn rec(
+        id: Uuid,
+        t: RecordType,
+        trace: Uuid,
+        parent: Option<Uuid>,
+        at: i64,
+        dur: Option<i64>,
+    ) -> StoredRecord {
         let mut r = Record::new(id, t, trace, Timestamp(at));
         r.parent_id = parent;
         r.duration_ns = dur;
-        StoredRecord { project_id: Uuid::nil(), log_stream_id: Uuid::nil(), record: r }
+        StoredRecord {
+            project_id: Uuid::nil(),
+            log_stream_id: Uuid::nil(),
+            record: r,
+        }
     }
 
     #[test]
     fn tree_orders_children_under_parents_and_adopts_orphans() {
-        let (t, a, b, c, orphan) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (t, a, b, c, orphan) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
         let records = vec![
             rec(c, RecordType::Llm, t, Some(a), 30, None),
             rec(t, RecordType::Trace, t, None, 0, Some(100_000)),
@@ -360,7 +439,10 @@ mod tests {
             rec(a, RecordType::Workflow, t, Some(t), 10, None),
             rec(orphan, RecordType::Llm, t, Some(Uuid::new_v4()), 60, None),
         ];
-        let order: Vec<(usize, Uuid)> = tree_order(&records, t).iter().map(|(d, r)| (*d, r.record.id)).collect();
+        let order: Vec<(usize, Uuid)> = tree_order(&records, t)
+            .iter()
+            .map(|(d, r)| (*d, r.record.id))
+            .collect();
         assert_eq!(order, vec![(0, t), (1, a), (2, c), (1, b), (1, orphan)]);
     }
 
@@ -369,6 +451,9 @@ mod tests {
         let t = Uuid::new_v4();
         let r = rec(t, RecordType::Llm, t, None, 500, Some(250_000)).record;
         let svg = bar(&r, 0, 1000).into_string();
-        assert!(svg.contains("x=\"500.0\"") && svg.contains("width=\"250.0\""), "{svg}");
+        assert!(
+            svg.contains("x=\"500.0\"") && svg.contains("width=\"250.0\""),
+            "{svg}"
+        );
     }
 }

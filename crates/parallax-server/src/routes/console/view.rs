@@ -93,7 +93,9 @@ pub fn sort_field(column: &str) -> Option<Field> {
 impl View {
     /// Reads the query string; unknown parameters are ignored and bad values fall back to defaults.
     pub fn from_query(raw: Option<&str>) -> View {
-        let pairs: Vec<(String, String)> = raw.and_then(|r| serde_urlencoded::from_str(r).ok()).unwrap_or_default();
+        let pairs: Vec<(String, String)> = raw
+            .and_then(|r| serde_urlencoded::from_str(r).ok())
+            .unwrap_or_default();
         let mut v = View::default();
         for (k, val) in pairs {
             match k.as_str() {
@@ -152,14 +154,29 @@ impl View {
 
     /// The same view on its first page with another filter.
     pub fn with_q(&self, q: String) -> View {
-        View { q, cursor: None, at: 0, ..self.clone() }
+        View {
+            q,
+            cursor: None,
+            at: 0,
+            ..self.clone()
+        }
     }
 
     /// The same view, first page, sorted by `column`: a second click on the sorted column flips
     /// the direction; a new column starts descending (largest, newest first).
     pub fn sorted_by(&self, column: &str) -> View {
-        let ascending = if self.sort_column() == column { !self.ascending_effective() } else { false };
-        View { sort: Some(column.to_owned()), ascending, cursor: None, at: 0, ..self.clone() }
+        let ascending = if self.sort_column() == column {
+            !self.ascending_effective()
+        } else {
+            false
+        };
+        View {
+            sort: Some(column.to_owned()),
+            ascending,
+            cursor: None,
+            at: 0,
+            ..self.clone()
+        }
     }
 
     pub fn sort_column(&self) -> &str {
@@ -172,7 +189,10 @@ impl View {
 
     pub fn sort(&self) -> Sort {
         match self.sort.as_deref().and_then(sort_field) {
-            Some(field) => Sort { field, ascending: self.ascending },
+            Some(field) => Sort {
+                field,
+                ascending: self.ascending,
+            },
             None => Sort::default(),
         }
     }
@@ -206,7 +226,10 @@ pub fn add_clause(q: &str, clause: &Expr) -> String {
 }
 
 pub fn tag_clause(tag: &str) -> Expr {
-    Expr::Pred(Predicate::HasTag { any_of: vec![tag.to_owned()], case_sensitive: true })
+    Expr::Pred(Predicate::HasTag {
+        any_of: vec![tag.to_owned()],
+        case_sensitive: true,
+    })
 }
 
 pub fn metadata_clause(key: &str, value: &str) -> Expr {
@@ -220,7 +243,12 @@ pub fn metadata_clause(key: &str, value: &str) -> Expr {
 
 /// A clause for a field that has one plain text value (model, type, name).
 pub fn field_clause(field: Field, value: &str) -> Expr {
-    Expr::Pred(Predicate::Compare { field, op: CmpOp::Eq, value: Value::Str(value.to_owned()), case_sensitive: true })
+    Expr::Pred(Predicate::Compare {
+        field,
+        op: CmpOp::Eq,
+        value: Value::Str(value.to_owned()),
+        case_sensitive: true,
+    })
 }
 
 #[cfg(test)]
@@ -235,7 +263,13 @@ mod tests {
         assert_eq!(v.root, RootParam::Span);
         assert_eq!(v.cols, vec!["time".to_string(), "metadata.a,b".to_string()]);
         assert_eq!(View::from_query(Some(&v.query_string())), v);
-        assert_eq!(v.sort(), Sort { field: Field::Metadata("field".into()), ascending: true });
+        assert_eq!(
+            v.sort(),
+            Sort {
+                field: Field::Metadata("field".into()),
+                ascending: true
+            }
+        );
         assert_eq!(View::default().href("/x"), "/x");
     }
 
@@ -252,10 +286,25 @@ mod tests {
     fn clauses_are_added_once_and_keep_the_user_spelling() {
         let t = tag_clause("newton");
         assert_eq!(add_clause("", &t), "tag:newton");
-        assert_eq!(add_clause("metadata.field = \"physics\"", &t), "metadata.field = \"physics\" and tag:newton");
-        assert_eq!(add_clause("tag:newton and tag:x", &t), "tag:newton and tag:x");
-        assert_eq!(add_clause("tag:a or tag:b", &t), "(tag:a or tag:b) and tag:newton");
-        assert_eq!(add_clause("", &metadata_clause("promptVersion", "0.0.1")), "metadata.promptVersion = 0.0.1");
-        assert_eq!(add_clause("", &tag_clause("<img src=x onerror=alert(1)>")), "tag:\"<img src=x onerror=alert(1)>\"");
+        assert_eq!(
+            add_clause("metadata.field = \"physics\"", &t),
+            "metadata.field = \"physics\" and tag:newton"
+        );
+        assert_eq!(
+            add_clause("tag:newton and tag:x", &t),
+            "tag:newton and tag:x"
+        );
+        assert_eq!(
+            add_clause("tag:a or tag:b", &t),
+            "(tag:a or tag:b) and tag:newton"
+        );
+        assert_eq!(
+            add_clause("", &metadata_clause("promptVersion", "0.0.1")),
+            "metadata.promptVersion = 0.0.1"
+        );
+        assert_eq!(
+            add_clause("", &tag_clause("<img src=x onerror=alert(1)>")),
+            "tag:\"<img src=x onerror=alert(1)>\""
+        );
     }
 }

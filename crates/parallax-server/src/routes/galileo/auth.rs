@@ -18,7 +18,10 @@ pub async fn healthcheck() -> Json<Value> {
 /// The SDK switches to a separate ingest service when this answers 2xx; Parallax serves
 /// everything on one origin, so it answers 404 (PROTOCOL.md §3.8).
 pub async fn ingest_healthz() -> (StatusCode, Json<Value>) {
-    (StatusCode::NOT_FOUND, Json(json!({"detail": "no separate ingest service; use /v2/projects/{id}/traces"})))
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"detail": "no separate ingest service; use /v2/projects/{id}/traces"})),
+    )
 }
 
 #[derive(serde::Deserialize)]

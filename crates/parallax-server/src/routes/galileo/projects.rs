@@ -57,21 +57,41 @@ pub struct FindQuery {
     kind: Option<String>,
 }
 
-pub async fn find(State(state): State<AppState>, who: Principal, Query(q): Query<FindQuery>) -> ApiResult<Json<Value>> {
+pub async fn find(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<FindQuery>,
+) -> ApiResult<Json<Value>> {
     if q.kind.as_deref().is_some_and(|k| k != "gen_ai") {
         return Ok(Json(json!([])));
     }
     let projects = match q.project_name {
-        Some(name) => state.store(move |s| s.project_by_name(name.trim())).await?.into_iter().collect(),
+        Some(name) => state
+            .store(move |s| s.project_by_name(name.trim()))
+            .await?
+            .into_iter()
+            .collect(),
         None => state.store(|s| s.projects()).await?,
     };
     Ok(Json(Value::Array(
-        projects.iter().filter(|p| who.key.may_access(p.id)).map(project_json).collect(),
+        projects
+            .iter()
+            .filter(|p| who.key.may_access(p.id))
+            .map(project_json)
+            .collect(),
     )))
 }
 
 pub async fn list(State(state): State<AppState>, who: Principal) -> ApiResult<Json<Value>> {
-    find(State(state), who, Query(FindQuery { project_name: None, kind: None })).await
+    find(
+        State(state),
+        who,
+        Query(FindQuery {
+            project_name: None,
+            kind: None,
+        }),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -79,26 +99,44 @@ struct CreateProject {
     name: String,
 }
 
-pub async fn create(State(state): State<AppState>, who: Principal, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let req: CreateProject = json::parse(&body)?;
     if who.key.projects.is_some() {
-        return Err(ApiError::Forbidden("this API key is limited to some projects and cannot create new ones".into()));
+        return Err(ApiError::Forbidden(
+            "this API key is limited to some projects and cannot create new ones".into(),
+        ));
     }
     who.require_role(Role::Annotator)?;
     let name = req.name.trim().to_owned();
     if name.is_empty() {
-        return Err(ApiError::Unprocessable("name: a project needs a non-empty name".into()));
+        return Err(ApiError::Unprocessable(
+            "name: a project needs a non-empty name".into(),
+        ));
     }
     let by = who.key.id;
-    let p = state.store(move |s| s.create_project(&name, Some(by))).await?;
+    let p = state
+        .store(move |s| s.create_project(&name, Some(by)))
+        .await?;
     Ok(Json(project_json(&p)))
 }
 
-pub async fn get_one(State(state): State<AppState>, who: Principal, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(project_json(&load_project(&state, &who, &pid).await?)))
 }
 
-pub async fn streams(State(state): State<AppState>, who: Principal, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn streams(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(pid): Path<String>,
+) -> ApiResult<Json<Value>> {
     let p = load_project(&state, &who, &pid).await?;
     let all = state.store(move |s| s.log_streams(p.id)).await?;
     Ok(Json(Value::Array(all.iter().map(stream_json).collect())))
@@ -120,7 +158,12 @@ pub async fn streams_paginated(
     let all = state.store(move |s| s.log_streams(p.id)).await?;
     let start = q.starting_token.unwrap_or(0);
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let page: Vec<Value> = all.iter().skip(start).take(limit).map(stream_json).collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(stream_json)
+        .collect();
     let next = (start + limit < all.len()).then_some(start + limit);
     Ok(Json(json!({
         "log_streams": page,
@@ -146,9 +189,13 @@ pub async fn create_stream(
     who.require_role(Role::Annotator)?;
     let p = load_project(&state, &who, &pid).await?;
     if req.name.is_empty() {
-        return Err(ApiError::Unprocessable("name: a log stream needs a non-empty name".into()));
+        return Err(ApiError::Unprocessable(
+            "name: a log stream needs a non-empty name".into(),
+        ));
     }
-    let s = state.store(move |s| s.create_log_stream(p.id, &req.name)).await?;
+    let s = state
+        .store(move |s| s.create_log_stream(p.id, &req.name))
+        .await?;
     Ok(Json(stream_json(&s)))
 }
 

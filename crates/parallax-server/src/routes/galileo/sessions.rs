@@ -35,7 +35,9 @@ fn uuid_field(body: &Value, key: &str) -> ApiResult<Option<Uuid>> {
         Value::String(s) => Uuid::parse_str(s)
             .map(Some)
             .map_err(|_| ApiError::Unprocessable(format!("{key}: {s:?} is not a UUID"))),
-        _ => Err(ApiError::Unprocessable(format!("{key}: expected a UUID string"))),
+        _ => Err(ApiError::Unprocessable(format!(
+            "{key}: expected a UUID string"
+        ))),
     }
 }
 
@@ -62,7 +64,11 @@ pub async fn create(
     let metadata = match &body["user_metadata"] {
         Value::Null => json!({}),
         Value::Object(m) if m.values().all(Value::is_string) => Value::Object(m.clone()),
-        _ => return Err(ApiError::Unprocessable("user_metadata: expected an object of string values".into())),
+        _ => {
+            return Err(ApiError::Unprocessable(
+                "user_metadata: expected an object of string values".into(),
+            ))
+        }
     };
     let new = NewSession {
         project_id: project.id,
@@ -90,8 +96,13 @@ pub async fn search(
     let stream = load_stream(&state, &project, stream_id).await?;
     let external = body["filters"].as_array().and_then(|fs| {
         fs.iter().find_map(|f| {
-            let column = f.get("column_id").or_else(|| f.get("name")).and_then(Value::as_str);
-            (column == Some("external_id")).then(|| f["value"].as_str().map(str::to_owned)).flatten()
+            let column = f
+                .get("column_id")
+                .or_else(|| f.get("name"))
+                .and_then(Value::as_str);
+            (column == Some("external_id"))
+                .then(|| f["value"].as_str().map(str::to_owned))
+                .flatten()
         })
     });
     let records: Vec<Value> = match external {
