@@ -19,6 +19,7 @@ mod index;
 mod ingest;
 mod intern;
 mod intersect;
+mod patch;
 mod query;
 mod read;
 mod schema;
