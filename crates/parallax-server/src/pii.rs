@@ -70,6 +70,7 @@ pub fn guard_records(policy: PiiPolicy, decoded: &mut Decoded) {
                     record_type: r.record_type,
                     trace_id: r.trace_id,
                     parent_id: r.parent_id,
+                    session_id: r.session_id,
                     path: format!("record {}", r.id),
                     raw,
                     violations: relative(&hits)

@@ -130,13 +130,23 @@ impl Prepared {
     }
 }
 
+/// A quarantined record ready for the writer.
+pub struct PreparedQuarantine {
+    pub id: Uuid,
+    pub record_type: &'static str,
+    pub path: String,
+    pub raw: String,
+    pub violations: String,
+    /// Trace, parent and session ids, kept so the record can be admitted once fixed.
+    pub placement: [Option<Uuid>; 3],
+}
+
 /// An ingest batch ready for the writer.
 pub struct PreparedBatch {
     pub project_id: Uuid,
     pub log_stream_id: Uuid,
     pub records: Vec<Prepared>,
-    /// (record id, type, path, raw JSON, violations JSON).
-    pub quarantined: Vec<(Uuid, &'static str, String, String, String)>,
+    pub quarantined: Vec<PreparedQuarantine>,
 }
 
 impl PreparedBatch {
@@ -148,15 +158,13 @@ impl PreparedBatch {
             quarantined: batch
                 .quarantined
                 .into_iter()
-                .map(|q| {
-                    let violations = serde_json::to_string(&q.violations).unwrap_or_default();
-                    (
-                        q.id,
-                        q.record_type.as_str(),
-                        q.path,
-                        q.raw.to_string(),
-                        violations,
-                    )
+                .map(|q| PreparedQuarantine {
+                    violations: serde_json::to_string(&q.violations).unwrap_or_default(),
+                    raw: q.raw.to_string(),
+                    id: q.id,
+                    record_type: q.record_type.as_str(),
+                    path: q.path,
+                    placement: [Some(q.trace_id), q.parent_id, q.session_id],
                 })
                 .collect(),
         }
@@ -186,22 +194,25 @@ impl Writer {
                 }
             }
         }
-        for (id, record_type, path, raw, violations) in &batch.quarantined {
+        for q in &batch.quarantined {
             self.conn
                 .prepare_cached(
-                    "INSERT INTO quarantine (uuid, stream_id, record_uuid, record_type, path, raw, violations, received_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO quarantine (uuid, stream_id, record_uuid, record_type, path, raw, violations, received_at, \
+                     trace_uuid, parent_uuid, session_uuid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .and_then(|mut st| {
                     st.execute(params![
                         Uuid::new_v4().as_bytes(),
                         stream_id,
-                        id.as_bytes(),
-                        record_type,
-                        path,
-                        raw,
-                        violations,
-                        Timestamp::now().0
+                        q.id.as_bytes(),
+                        q.record_type,
+                        q.path,
+                        q.raw,
+                        q.violations,
+                        Timestamp::now().0,
+                        q.placement[0].map(|u| u.as_bytes().to_vec()),
+                        q.placement[1].map(|u| u.as_bytes().to_vec()),
+                        q.placement[2].map(|u| u.as_bytes().to_vec())
                     ])
                 })
                 .map_err(internal)?;

@@ -6,7 +6,7 @@ use parallax_model::{
     Metadata, MetadataKey, MetadataValue, Record, RecordType, Tag, Timestamp, Tokens, Violation,
 };
 use parallax_store::*;
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -87,6 +87,30 @@ pub fn metadata_from_json(text: &str) -> Metadata {
     m
 }
 
+const QUARANTINE_COLS: &str = "q.uuid, q.record_uuid, s.uuid, q.record_type, q.path, q.raw, q.violations, q.received_at, \
+     q.trace_uuid, q.parent_uuid, q.session_uuid \
+     FROM quarantine q JOIN log_streams s ON s.id = q.stream_id JOIN projects p ON p.id = s.project_id";
+
+fn quarantine_row(r: &Row) -> rusqlite::Result<QuarantineEntry> {
+    let opt = |i: usize| -> rusqlite::Result<Option<Uuid>> {
+        Ok(r.get::<_, Option<Vec<u8>>>(i)?.map(uuid_of))
+    };
+    Ok(QuarantineEntry {
+        id: uuid_of(r.get(0)?),
+        record_id: uuid_of(r.get(1)?),
+        log_stream_id: uuid_of(r.get(2)?),
+        trace_id: opt(8)?,
+        parent_id: opt(9)?,
+        session_id: opt(10)?,
+        record_type: r.get(3)?,
+        path: r.get(4)?,
+        raw: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+        violations: serde_json::from_str::<Vec<Violation>>(&r.get::<_, String>(6)?)
+            .unwrap_or_default(),
+        received_at: Timestamp(r.get(7)?),
+    })
+}
+
 pub fn tags_to_json(tags: &[Tag]) -> String {
     Value::Array(
         tags.iter()
@@ -145,27 +169,48 @@ impl RecordStore for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<QuarantineEntry>> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT q.uuid, q.record_uuid, s.uuid, q.record_type, q.path, q.raw, q.violations, q.received_at \
-                 FROM quarantine q JOIN log_streams s ON s.id = q.stream_id JOIN projects p ON p.id = s.project_id \
-                 WHERE p.uuid = ?1 AND (?2 IS NULL OR s.uuid = ?2) ORDER BY q.id DESC LIMIT ?3",
-            )?
+            c.prepare_cached(&format!(
+                "SELECT {QUARANTINE_COLS} WHERE p.uuid = ?1 AND (?2 IS NULL OR s.uuid = ?2) ORDER BY q.id DESC LIMIT ?3"
+            ))?
             .query_map(
                 params![project_id.as_bytes(), log_stream_id.map(|u| u.as_bytes().to_vec()), limit as i64],
-                |r| {
-                    Ok(QuarantineEntry {
-                        id: uuid_of(r.get(0)?),
-                        record_id: uuid_of(r.get(1)?),
-                        log_stream_id: uuid_of(r.get(2)?),
-                        record_type: r.get(3)?,
-                        path: r.get(4)?,
-                        raw: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
-                        violations: serde_json::from_str::<Vec<Violation>>(&r.get::<_, String>(6)?).unwrap_or_default(),
-                        received_at: Timestamp(r.get(7)?),
-                    })
-                },
+                quarantine_row,
             )?
             .collect()
+        })
+    }
+
+    fn quarantine_entry(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<QuarantineEntry>> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {QUARANTINE_COLS} WHERE p.uuid = ?1 AND q.uuid = ?2"),
+                params![project_id.as_bytes(), id.as_bytes()],
+                quarantine_row,
+            )
+            .optional()
+        })
+    }
+
+    fn admit(
+        &self,
+        project_id: Uuid,
+        entry_id: Uuid,
+        batch: IngestBatch,
+    ) -> StoreResult<IngestSummary> {
+        let prepared = crate::ingest::PreparedBatch::new(batch);
+        self.write(move |w| {
+            let removed = w
+                .conn
+                .execute(
+                    "DELETE FROM quarantine WHERE uuid = ?1 AND stream_id IN \
+                     (SELECT s.id FROM log_streams s JOIN projects p ON p.id = s.project_id WHERE p.uuid = ?2)",
+                    params![entry_id.as_bytes(), project_id.as_bytes()],
+                )
+                .map_err(crate::internal)?;
+            if removed == 0 {
+                return Err(StoreError::NotFound(format!("quarantined record {entry_id}")));
+            }
+            w.ingest(&prepared)
         })
     }
 }

@@ -189,6 +189,11 @@ CREATE TABLE key_registry (
     PRIMARY KEY (project_id, key)
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE quarantine ADD COLUMN trace_uuid BLOB;
+ALTER TABLE quarantine ADD COLUMN parent_uuid BLOB;
+ALTER TABLE quarantine ADD COLUMN session_uuid BLOB;
+"#,
 ];
 
 /// Runs the migrations that have not run yet, each in its own transaction. The version is read

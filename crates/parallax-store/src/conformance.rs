@@ -273,6 +273,41 @@ pub fn quarantine_is_listed(store: &dyn Store) {
     assert_eq!(q[0].record_id.to_string(), SPAN);
     assert_eq!(q[0].violations[0].path, "traces[0].spans[0].tags[0]");
     assert_eq!(q[0].raw["model"], "gpt-4o", "the record is kept as sent");
+    assert_eq!(
+        q[0].trace_id,
+        Some(TRACE.parse().unwrap()),
+        "its place in the tree is kept"
+    );
+
+    // Fixed and admitted: stored under its trace, and gone from quarantine.
+    let entry = store.quarantine_entry(p, q[0].id).unwrap().unwrap();
+    let mut fixed = entry.raw.clone();
+    fixed["tags"] = json!(["newton"]);
+    let mut out = Decoded::default();
+    let at = Placement {
+        trace_id: entry.trace_id,
+        parent_id: entry.parent_id,
+        session_id: entry.session_id,
+    };
+    decode_step(fixed, "record", at, &Limits::default(), &mut out).unwrap();
+    let admitted = IngestBatch {
+        project_id: p,
+        log_stream_id: s,
+        records: out.records,
+        quarantined: vec![],
+        source: Source::Api,
+    };
+    store.admit(p, entry.id, admitted.clone()).unwrap();
+    assert!(store.quarantine(p, Some(s), 100).unwrap().is_empty());
+    let recs = store.trace_records(p, TRACE.parse().unwrap()).unwrap();
+    assert_eq!(recs.len(), 2, "the admitted span joins its trace");
+    assert!(
+        matches!(
+            store.admit(p, entry.id, admitted),
+            Err(StoreError::NotFound(_))
+        ),
+        "an entry is admitted once"
+    );
 }
 
 pub fn api_keys_by_hash_and_revoke(store: &dyn Store) {

@@ -92,6 +92,16 @@ pub trait RecordStore: Send + Sync {
         log_stream_id: Option<Uuid>,
         limit: usize,
     ) -> StoreResult<Vec<QuarantineEntry>>;
+
+    fn quarantine_entry(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<QuarantineEntry>>;
+
+    /// Stores the fixed records of a quarantined one and removes the entry, atomically.
+    fn admit(
+        &self,
+        project_id: Uuid,
+        entry_id: Uuid,
+        batch: IngestBatch,
+    ) -> StoreResult<IngestSummary>;
 }
 
 /// Everything a backend provides.

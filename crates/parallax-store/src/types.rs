@@ -190,6 +190,10 @@ pub struct QuarantineEntry {
     pub id: Uuid,
     pub record_id: Uuid,
     pub log_stream_id: Uuid,
+    /// Where the record sits in its tree, as the request implied (kept so it can be admitted).
+    pub trace_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
     pub record_type: String,
     pub path: String,
     pub raw: Value,

@@ -307,6 +307,7 @@ fn emit(
             record_type: r.record_type,
             trace_id: r.trace_id,
             parent_id: r.parent_id,
+            session_id: r.session_id,
             path: path.to_owned(),
             raw: step_json(&r, raw),
             violations: violations.clone(),
