@@ -143,7 +143,7 @@ mod tests {
         #[test]
         fn key_accepted_exactly_when_rule_holds(raw in "\\PC{0,300}") {
             let n = raw.chars().count();
-            prop_assert_eq!(MetadataKey::parse(&raw).is_ok(), n >= 1 && n <= MAX_METADATA_CHARS);
+            prop_assert_eq!(MetadataKey::parse(&raw).is_ok(), (1..=MAX_METADATA_CHARS).contains(&n));
         }
 
         #[test]

@@ -73,7 +73,7 @@ mod tests {
             let n = raw.chars().count();
             match Tag::parse(&raw) {
                 Ok(tag) => {
-                    prop_assert!(n >= 1 && n <= MAX_TAG_CHARS);
+                    prop_assert!((1..=MAX_TAG_CHARS).contains(&n));
                     prop_assert_eq!(tag.as_str(), raw.as_str());
                 }
                 Err(TagError::Empty) => prop_assert_eq!(n, 0),

@@ -270,7 +270,7 @@ mod tests {
             let limits = Limits::default();
             let mut distinct: Vec<&String> = Vec::new();
             for t in &tags { if !distinct.contains(&t) { distinct.push(t); } }
-            let tags_ok = tags.iter().all(|t| { let n = t.chars().count(); n >= 1 && n <= 50 })
+            let tags_ok = tags.iter().all(|t| { let n = t.chars().count(); (1..=50).contains(&n) })
                 && distinct.len() <= limits.max_tags;
             let meta_ok = meta.iter().all(|(k, v)| !k.is_empty() && v.chars().count() <= 256)
                 && meta.len() <= limits.max_metadata_keys;

@@ -14,6 +14,14 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use uuid::Uuid;
 
+/// Who makes a change, from where, and (for an undo) the event rowid it undoes.
+#[derive(Clone, Copy)]
+pub struct Provenance<'a> {
+    pub actor: &'a Actor,
+    pub source: &'a Source,
+    pub undoes: Option<i64>,
+}
+
 /// The parts of a record row an annotation reads.
 struct Target {
     key: RowKey,
@@ -63,11 +71,14 @@ impl Writer {
         project: Uuid,
         record: Uuid,
         ops: &[AnnotationOp],
-        actor: &Actor,
-        source: &Source,
+        by: &Provenance,
         limits: &Limits,
-        undoes: Option<i64>,
     ) -> StoreResult<Vec<AnnotationEvent>> {
+        let Provenance {
+            actor,
+            source,
+            undoes,
+        } = *by;
         let t = self
             .target(record)?
             .filter(|t| t.project == project)

@@ -1,5 +1,6 @@
 //! [`AnnotationStore`] on SQLite: review events, bulk jobs, registries and the PII policy.
 
+use crate::annotate::Provenance;
 use crate::control::uuid_of;
 use crate::writer::Writer;
 use crate::{internal, SqliteStore};
@@ -78,7 +79,17 @@ impl AnnotationStore for SqliteStore {
         limits: Limits,
     ) -> StoreResult<Vec<AnnotationEvent>> {
         self.write(move |w| {
-            w.annotate_one(project_id, record_id, &ops, &actor, &source, &limits, None)
+            w.annotate_one(
+                project_id,
+                record_id,
+                &ops,
+                &Provenance {
+                    actor: &actor,
+                    source: &source,
+                    undoes: None,
+                },
+                &limits,
+            )
         })
     }
 
@@ -97,7 +108,17 @@ impl AnnotationStore for SqliteStore {
             for id in record_ids {
                 // annotate_one checks a record before writing anything, so a refused record
                 // needs no rollback.
-                match w.annotate_one(project_id, id, &ops, &actor, &source, &limits, None) {
+                match w.annotate_one(
+                    project_id,
+                    id,
+                    &ops,
+                    &Provenance {
+                        actor: &actor,
+                        source: &source,
+                        undoes: None,
+                    },
+                    &limits,
+                ) {
                     Ok(events) => written += events.len() as u64,
                     Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => skipped.push(id),
                     Err(e) => return Err(e),
@@ -141,15 +162,12 @@ impl AnnotationStore for SqliteStore {
                 max_tags: usize::MAX,
                 max_metadata_keys: usize::MAX,
             };
-            let mut out = w.annotate_one(
-                project_id,
-                event.record_id,
-                &[op],
-                &actor,
-                &source,
-                &unlimited,
-                Some(rowid),
-            )?;
+            let by = Provenance {
+                actor: &actor,
+                source: &source,
+                undoes: Some(rowid),
+            };
+            let mut out = w.annotate_one(project_id, event.record_id, &[op], &by, &unlimited)?;
             let mut inverse = out.pop().expect("one op, one event");
             inverse.undoes = Some(event.id);
             Ok(inverse)
@@ -180,7 +198,7 @@ impl AnnotationStore for SqliteStore {
             let source = Source::Bulk(undo_job);
             for (e, rowid) in &events {
                 let op = Writer::inverse(&e.op, &e.key, e.previous.as_deref())?;
-                w.annotate_one(project_id, e.record_id, &[op], &actor, &source, &unlimited, Some(*rowid))?;
+                w.annotate_one(project_id, e.record_id, &[op], &Provenance { actor: &actor, source: &source, undoes: Some(*rowid) }, &unlimited)?;
             }
             let next = (events.len() == limit).then(|| events.last().map(|(_, id)| *id)).flatten();
             Ok((events.len() as u64, next))

@@ -60,18 +60,29 @@ pub fn ranges(c: &Compiler, filter: &Expr) -> rusqlite::Result<Option<(Vec<Range
     Ok(Some((out, impossible)))
 }
 
-/// Record rowids in every range, newest first (oldest first when `asc`), after the keyset
-/// position `after`, at most `limit + skip`, skipping the first `skip`.
+/// Which part of the intersection to return: after the keyset position `after`, oldest first
+/// when `asc`, skipping the first `skip` matches, at most `limit`.
+pub struct Window {
+    pub after: Option<(i64, i64)>,
+    pub asc: bool,
+    pub skip: usize,
+    pub limit: usize,
+}
+
+/// Record (created_at, rowid) keys in every range, in the window's order.
 pub fn intersect(
     conn: &Connection,
     stream: i64,
     root: i64,
     ranges: &[Range],
-    after: Option<(i64, i64)>,
-    asc: bool,
-    skip: usize,
-    limit: usize,
+    window: Window,
 ) -> rusqlite::Result<Vec<(i64, i64)>> {
+    let Window {
+        after,
+        asc,
+        skip,
+        limit,
+    } = window;
     let (dir, cmp) = if asc { ("ASC", ">") } else { ("DESC", "<") };
     let mut statements = Vec::with_capacity(ranges.len());
     for r in ranges {

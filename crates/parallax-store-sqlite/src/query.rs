@@ -187,7 +187,7 @@ impl SqliteStore {
                     if impossible {
                         return Ok(Vec::new());
                     }
-                    let keys = crate::intersect::intersect(conn, stream, root, &ranges, keyset, asc, offset, limit + 1).map_err(internal)?;
+                    let keys = crate::intersect::intersect(conn, stream, root, &ranges, crate::intersect::Window { after: keyset, asc, skip: offset, limit: limit + 1 }).map_err(internal)?;
                     return fetch_rows(conn, &keys);
                 }
             }
