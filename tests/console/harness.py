@@ -3,7 +3,7 @@
 "N passed, N failed".
 
 Screenshots go to target/console-screenshots/; run.sh empties it once before all the files run,
-so each file adds its own (test_console.py 01-…, test_review.py 20-…).
+so each file adds its own (test_console.py 01-…, test_review.py 20-…, test_quarantine.py 31-…).
 """
 
 import os

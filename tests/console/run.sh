@@ -2,8 +2,9 @@
 # Browser tests of the console: real headless Chromium against the real server binary.
 # Usage: tests/console/run.sh [path/to/parallax]   (default: target/debug/parallax; run
 # `cargo build -p parallax-cli` first). Installs Chromium and chromedriver (Debian packages) and
-# selenium (into .venv) when missing. Runs test_console.py (browsing, issue 4) and test_review.py
-# (human review, issue 5). Screenshots land in target/console-screenshots/.
+# selenium (into .venv) when missing. Runs test_console.py (browsing, issue 4), test_review.py
+# (human review, issue 5) and test_quarantine.py (admitting quarantined records). Screenshots
+# land in target/console-screenshots/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -23,7 +24,7 @@ fi
 mkdir -p target/console-screenshots
 rm -f target/console-screenshots/*.png
 status=0
-for suite in test_console.py test_review.py; do
+for suite in test_console.py test_review.py test_quarantine.py; do
     echo "== $suite"
     .venv/bin/python "tests/console/$suite" "$binary" || status=1
 done

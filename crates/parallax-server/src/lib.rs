@@ -8,6 +8,7 @@ pub mod error;
 mod ingest;
 mod json;
 pub mod pii;
+pub mod quarantine;
 pub mod review;
 pub mod routes;
 mod startup;

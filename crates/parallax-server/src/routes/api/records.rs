@@ -129,17 +129,12 @@ pub async fn admit(
     who.require_role(parallax_store::Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
     let id = parse_id(&id, "quarantined record")?;
-    let pid = project.id;
-    let entry = state
-        .store(move |s| s.quarantine_entry(pid, id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("quarantined record {id} not found")))?;
     let fixed = if body.is_empty() {
-        entry.raw.clone()
+        None
     } else {
         let mut v = crate::json::parse_value(&body)?;
         match v.get_mut("record").map(Value::take) {
-            Some(record @ Value::Object(_)) => record,
+            Some(record @ Value::Object(_)) => Some(record),
             _ => {
                 return Err(ApiError::Unprocessable(
                     "record: expected the fixed record as an object".into(),
@@ -147,32 +142,9 @@ pub async fn admit(
             }
         }
     };
-    let mut decoded = parallax_model::wire::galileo::Decoded::default();
-    let at = parallax_model::wire::galileo::Placement {
-        trace_id: entry.trace_id,
-        parent_id: entry.parent_id,
-        session_id: entry.session_id,
-    };
-    parallax_model::wire::galileo::decode_step(fixed, "record", at, &state.limits, &mut decoded)
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let policy = crate::pii::policy(&state, pid).await?;
-    crate::pii::guard_records(policy, &mut decoded);
-    if let Some(q) = decoded.quarantined.first() {
-        let list: Vec<String> = q.violations.iter().map(ToString::to_string).collect();
-        return Err(ApiError::Unprocessable(format!(
-            "the record still breaks a rule: {}",
-            list.join("; ")
-        )));
-    }
-    let batch = parallax_store::IngestBatch {
-        project_id: pid,
-        log_stream_id: entry.log_stream_id,
-        records: decoded.records,
-        quarantined: Vec::new(),
-        source: parallax_store::Source::Api,
-    };
-    let summary = state.store(move |s| s.admit(pid, id, batch)).await?;
+    let done = crate::quarantine::admit(&state, project.id, id, fixed, parallax_store::Source::Api)
+        .await?;
     Ok(Json(
-        json!({"admitted": summary.stored, "record_id": entry.record_id.to_string()}),
+        json!({"admitted": done.summary.stored, "record_id": done.entry.record_id.to_string()}),
     ))
 }

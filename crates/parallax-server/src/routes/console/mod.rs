@@ -81,7 +81,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/console/projects/{pid}/log-streams/{sid}/quarantine",
-            get(quarantine::page),
+            get(quarantine::page).post(quarantine::act),
         )
         .route(
             "/console/projects/{pid}/log-streams/{sid}/export",
