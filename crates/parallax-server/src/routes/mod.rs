@@ -32,6 +32,18 @@ use crate::error::{ApiError, ApiResult};
 use parallax_store::{LogStream, Project};
 use uuid::Uuid;
 
+/// A stored record as Galileo's search JSON, with the ids of where it is stored.
+pub fn stored_json(r: &parallax_store::StoredRecord) -> serde_json::Value {
+    use parallax_model::wire::galileo::{record_to_json, Owner};
+    record_to_json(
+        &r.record,
+        Owner {
+            project_id: r.project_id,
+            log_stream_id: r.log_stream_id,
+        },
+    )
+}
+
 /// Parses a path id, naming what it should have been.
 pub fn parse_id(raw: &str, what: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw)

@@ -6,7 +6,6 @@ use crate::state::AppState;
 use axum::body::Body;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_query::{Expr, Root, Sort};
 use parallax_store::{Page, SearchRequest};
 use serde_json::Value;
@@ -101,13 +100,7 @@ pub async fn export(
             };
             let mut chunk = String::new();
             for r in &out.records {
-                let v = record_to_json(
-                    &r.record,
-                    Owner {
-                        project_id: r.project_id,
-                        log_stream_id: r.log_stream_id,
-                    },
-                );
+                let v = crate::routes::stored_json(r);
                 match format {
                     Format::Jsonl => {
                         chunk.push_str(&v.to_string());

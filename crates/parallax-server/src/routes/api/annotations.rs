@@ -13,7 +13,6 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_model::Tag;
 use parallax_query::Root;
 use parallax_store::{
@@ -150,15 +149,7 @@ pub async fn bulk(
         let sample: Vec<Value> = sample
             .records
             .iter()
-            .map(|r| {
-                record_to_json(
-                    &r.record,
-                    Owner {
-                        project_id: r.project_id,
-                        log_stream_id: r.log_stream_id,
-                    },
-                )
-            })
+            .map(|r| crate::routes::stored_json(r))
             .collect();
         return Ok(Json(
             json!({"dry_run": true, "matching": matching, "sample": sample, "ops": crate::review::ops_json(&ops), "pii_warnings": pii_warnings}),

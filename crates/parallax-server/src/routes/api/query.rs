@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Json;
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_query::{Field, Root, Sort};
 use parallax_store::{AggregateRequest, Group, GroupBy, Page, SearchRequest};
 use serde::Deserialize;
@@ -88,15 +87,7 @@ pub async fn search(
     let records: Vec<Value> = page
         .records
         .iter()
-        .map(|r| {
-            record_to_json(
-                &r.record,
-                Owner {
-                    project_id: r.project_id,
-                    log_stream_id: r.log_stream_id,
-                },
-            )
-        })
+        .map(|r| crate::routes::stored_json(r))
         .collect();
     Ok(Json(
         json!({"records": records, "next_cursor": page.next_cursor}),

@@ -6,19 +6,11 @@ use crate::routes::{load_project, parse_id};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_store::StoredRecord;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-fn owner(r: &StoredRecord) -> Owner {
-    Owner {
-        project_id: r.project_id,
-        log_stream_id: r.log_stream_id,
-    }
-}
 
 /// The trace `trace_id` with its spans nested under their parents (`spans` arrays), the way
 /// the SDK sent them. Spans whose parent is not stored (yet) hang under the trace.
@@ -41,7 +33,7 @@ pub async fn trace_json(state: &AppState, project_id: Uuid, trace_id: Uuid) -> A
         children.entry(parent).or_default().push(r);
     }
     fn build(r: &StoredRecord, children: &HashMap<Uuid, Vec<&StoredRecord>>) -> Value {
-        let mut v = record_to_json(&r.record, owner(r));
+        let mut v = crate::routes::stored_json(r);
         let kids: Vec<Value> = children
             .get(&r.record.id)
             .map(|ks| ks.iter().map(|k| build(k, children)).collect())
@@ -77,7 +69,7 @@ pub async fn get_record(
         .store(move |s| s.record(pid, id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("record {id} not found")))?;
-    Ok(Json(record_to_json(&r.record, owner(&r))))
+    Ok(Json(crate::routes::stored_json(&r)))
 }
 
 #[derive(Deserialize)]

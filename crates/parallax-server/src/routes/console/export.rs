@@ -16,7 +16,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_query::Expr;
 use parallax_store::{Page, SearchRequest, StoredRecord};
 
@@ -106,14 +105,7 @@ fn csv_row(r: &StoredRecord, keys: &[String]) -> String {
 }
 
 fn jsonl_row(r: &StoredRecord) -> String {
-    let mut line = record_to_json(
-        &r.record,
-        Owner {
-            project_id: r.project_id,
-            log_stream_id: r.log_stream_id,
-        },
-    )
-    .to_string();
+    let mut line = crate::routes::stored_json(r).to_string();
     line.push('\n');
     line
 }

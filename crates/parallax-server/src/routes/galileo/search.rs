@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
-use parallax_model::wire::galileo::{record_to_json, Owner};
 use parallax_query::{standard_columns, ColumnDef, Query, Root};
 use parallax_store::{Page, SearchRequest, SessionSummary};
 use serde_json::{json, Value};
@@ -99,15 +98,7 @@ async fn search(
         let records = page
             .records
             .iter()
-            .map(|r| {
-                record_to_json(
-                    &r.record,
-                    Owner {
-                        project_id: r.project_id,
-                        log_stream_id: r.log_stream_id,
-                    },
-                )
-            })
+            .map(|r| crate::routes::stored_json(r))
             .collect();
         (records, page.next_offset)
     };

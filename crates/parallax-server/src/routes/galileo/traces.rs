@@ -14,9 +14,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
-use parallax_model::wire::galileo::{
-    decode_step, parse_uuid, record_to_json, Decoded, Owner, Placement,
-};
+use parallax_model::wire::galileo::{decode_step, parse_uuid, Decoded, Placement};
 use parallax_model::Tag;
 use parallax_store::{AnnotationOp, Project, RecordPatch, Role, Source};
 use serde_json::{json, Map, Value};
@@ -393,9 +391,5 @@ pub async fn get_record(
         .store(move |s| s.record(pid, id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("record {id} not found")))?;
-    let owner = Owner {
-        project_id: r.project_id,
-        log_stream_id: r.log_stream_id,
-    };
-    Ok(Json(record_to_json(&r.record, owner)))
+    Ok(Json(crate::routes::stored_json(&r)))
 }
