@@ -162,8 +162,21 @@ impl FromRequestParts<AppState> for Principal {
             }
             (None, None) => return Err(ApiError::Unauthenticated(MISSING.into())),
         };
-        key.map(|key| Principal { key })
-            .ok_or_else(|| ApiError::Unauthenticated("the API key is unknown or revoked".into()))
+        let key = key
+            .ok_or_else(|| ApiError::Unauthenticated("the API key is unknown or revoked".into()))?;
+        state
+            .rate
+            .check(key.id, std::time::Instant::now())
+            .map_err(|wait| {
+                ApiError::TooManyRequests(
+                    format!(
+                    "this API key is over its limit of {} requests per second; retry in {wait} s",
+                    state.config.rate_limit_per_second
+                ),
+                    wait,
+                )
+            })?;
+        Ok(Principal { key })
     }
 }
 

@@ -25,6 +25,11 @@ pub struct Config {
     #[arg(long, env = "PARALLAX_MAX_METADATA_KEYS", default_value_t = 64)]
     pub max_metadata_keys: usize,
 
+    /// Requests per second each API key may make (a burst of twice as many is allowed); 0 turns
+    /// the limit off. Over it, the answer is 429 with `Retry-After`.
+    #[arg(long, env = "PARALLAX_RATE_LIMIT_PER_SECOND", default_value_t = 500)]
+    pub rate_limit_per_second: u32,
+
     /// On first start, becomes an admin API key with exactly this value.
     #[arg(long, env = "PARALLAX_INIT_API_KEY", hide_env_values = true)]
     pub init_api_key: Option<String>,
@@ -54,6 +59,7 @@ impl Config {
             max_body_bytes: 32 * 1024 * 1024,
             max_tags: 50,
             max_metadata_keys: 64,
+            rate_limit_per_second: 500,
             init_api_key: None,
             init_admin_email: None,
             init_admin_password: None,

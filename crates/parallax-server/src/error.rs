@@ -27,6 +27,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Over the request rate; the number is how many seconds to wait (`Retry-After`).
+    #[error("{0}")]
+    TooManyRequests(String, u64),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("internal error")]
@@ -45,6 +48,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +67,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
+        }
+        if let ApiError::TooManyRequests(message, wait) = &self {
+            let body = Json(json!({"detail": message}));
+            return (
+                self.status(),
+                [(axum::http::header::RETRY_AFTER, wait.to_string())],
+                body,
+            )
+                .into_response();
         }
         (
             self.status(),

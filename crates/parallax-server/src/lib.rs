@@ -9,6 +9,7 @@ mod ingest;
 mod json;
 pub mod pii;
 pub mod quarantine;
+pub mod rate;
 pub mod review;
 pub mod routes;
 mod startup;

@@ -49,6 +49,7 @@ pub async fn open_state(config: Config) -> anyhow::Result<AppState> {
         store: Arc::new(store),
         secret: secret.into(),
         limits: config.limits(),
+        rate: Arc::new(crate::rate::RateLimiter::new(config.rate_limit_per_second)),
         config: Arc::new(config),
     };
     ensure_first_key(&state).await?;

@@ -13,6 +13,7 @@ pub struct AppState {
     pub secret: Arc<[u8]>,
     pub limits: Limits,
     pub config: Arc<Config>,
+    pub rate: Arc<crate::rate::RateLimiter>,
 }
 
 impl AppState {

@@ -385,3 +385,42 @@ async fn a_key_limited_to_one_project_cannot_see_another() {
         "a limited key cannot create projects"
     );
 }
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_429_with_retry_after() {
+    let srv = TestServer::start_with(|c| c.rate_limit_per_second = 2).await;
+    let url = format!("{}/projects/all", srv.url);
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            srv.http
+                .get(&url)
+                .header("x-api-key", KEY)
+                .send()
+                .await
+                .unwrap(),
+        );
+    }
+    let limited = statuses
+        .into_iter()
+        .find(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .expect("the burst runs out");
+    assert_eq!(limited.headers()["retry-after"], "1");
+    let body: Value = limited.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("over its limit of 2 requests per second"),
+        "{body}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = srv
+        .http
+        .get(&url)
+        .header("x-api-key", KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the bucket refills");
+}
