@@ -16,7 +16,8 @@ def free_port():
 
 
 def start(binary, data, port):
-    env = dict(os.environ, PARALLAX_INIT_API_KEY=KEY, PARALLAX_LOG="warn")
+    # The check reads every acknowledged trace back as fast as it can: no rate limit here.
+    env = dict(os.environ, PARALLAX_INIT_API_KEY=KEY, PARALLAX_LOG="warn", PARALLAX_RATE_LIMIT_PER_SECOND="0")
     p = subprocess.Popen([binary, "serve", "--data-dir", data, "--bind", f"127.0.0.1:{port}"], env=env)
     for _ in range(200):
         try:
