@@ -93,18 +93,31 @@ pub fn job_json(j: &BulkJob) -> Value {
     })
 }
 
+/// Which records a bulk job annotates: those of `root` in the stream matching `filter` (whose
+/// text, `query`, is kept with the job) when the job starts.
+pub struct BulkSpec {
+    pub project_id: Uuid,
+    pub log_stream_id: Uuid,
+    pub root: Root,
+    pub query: String,
+    pub filter: Option<Expr>,
+}
+
 /// Starts a bulk job: snapshots the matching records now, then annotates them chunk by chunk in
 /// the background. Returns the job as created.
 pub async fn start_bulk(
     state: &AppState,
-    project_id: Uuid,
-    log_stream_id: Uuid,
-    root: Root,
-    query: String,
-    filter: Option<Expr>,
+    spec: BulkSpec,
     ops: Vec<AnnotationOp>,
     actor: Actor,
 ) -> ApiResult<BulkJob> {
+    let BulkSpec {
+        project_id,
+        log_stream_id,
+        root,
+        query,
+        filter,
+    } = spec;
     let policy = crate::pii::policy(state, project_id).await?;
     let (ops, _) = crate::pii::guard_ops(policy, ops)?;
     let new = NewBulkJob {

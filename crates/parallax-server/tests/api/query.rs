@@ -5,11 +5,13 @@ use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+/// (trace id, tags, field, experimentNumber, duration_ns, status)
+type Row = (String, Vec<String>, String, i64, i64, i64);
+
 struct Generated {
     pid: String,
     sid: String,
-    /// (trace id, tags, field, experimentNumber, duration_ns, status)
-    traces: Vec<(String, Vec<String>, String, i64, i64, i64)>,
+    traces: Vec<Row>,
 }
 
 /// Ingests `n` generated traces with known tags, metadata, durations and statuses.
@@ -84,7 +86,7 @@ fn ids(records: &[Value]) -> Vec<String> {
 async fn text_queries_return_exactly_the_matching_records() {
     let srv = TestServer::start().await;
     let g = generate(&srv, 600).await;
-    let expect = |pred: &dyn Fn(&(String, Vec<String>, String, i64, i64, i64)) -> bool| {
+    let expect = |pred: &dyn Fn(&Row) -> bool| {
         let mut v: Vec<String> = g
             .traces
             .iter()

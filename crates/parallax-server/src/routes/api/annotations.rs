@@ -5,7 +5,7 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{self, parse_value};
 use crate::review::{
-    annotate_record, job_json, key_actor, parse_op, parse_ops, start_bulk, undo_bulk,
+    annotate_record, job_json, key_actor, parse_op, parse_ops, start_bulk, undo_bulk, BulkSpec,
 };
 use crate::routes::query_common::{parse_root, parse_text};
 use crate::routes::{load_project, load_stream, parse_id};
@@ -149,7 +149,7 @@ pub async fn bulk(
         let sample: Vec<Value> = sample
             .records
             .iter()
-            .map(|r| crate::routes::stored_json(r))
+            .map(crate::routes::stored_json)
             .collect();
         return Ok(Json(
             json!({"dry_run": true, "matching": matching, "sample": sample, "ops": crate::review::ops_json(&ops), "pii_warnings": pii_warnings}),
@@ -158,11 +158,13 @@ pub async fn bulk(
     who.require_role(Role::Annotator)?;
     let job = start_bulk(
         &state,
-        project.id,
-        stream.id,
-        root,
-        body.q.unwrap_or_default(),
-        filter,
+        BulkSpec {
+            project_id: project.id,
+            log_stream_id: stream.id,
+            root,
+            query: body.q.unwrap_or_default(),
+            filter,
+        },
         ops,
         key_actor(&who),
     )
@@ -334,11 +336,13 @@ pub async fn rename_tag(
     let ops = vec![AnnotationOp::AddTag(to), AnnotationOp::RemoveTag(from)];
     let job = start_bulk(
         &state,
-        project.id,
-        stream.id,
-        root,
-        q,
-        filter,
+        BulkSpec {
+            project_id: project.id,
+            log_stream_id: stream.id,
+            root,
+            query: q,
+            filter,
+        },
         ops,
         key_actor(&who),
     )

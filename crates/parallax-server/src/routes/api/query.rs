@@ -87,7 +87,7 @@ pub async fn search(
     let records: Vec<Value> = page
         .records
         .iter()
-        .map(|r| crate::routes::stored_json(r))
+        .map(crate::routes::stored_json)
         .collect();
     Ok(Json(
         json!({"records": records, "next_cursor": page.next_cursor}),

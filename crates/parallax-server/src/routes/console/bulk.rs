@@ -18,7 +18,7 @@ use super::review::{
 };
 use super::session::ConsoleUser;
 use super::view::{RootParam, View};
-use crate::review::start_bulk;
+use crate::review::{start_bulk, BulkSpec};
 use crate::state::AppState;
 use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
@@ -263,11 +263,13 @@ pub async fn submit(
     if field(&f, "step") == "apply" {
         let job = start_bulk(
             &state,
-            p,
-            s,
-            root,
-            req.query.clone(),
-            req.filter.clone(),
+            BulkSpec {
+                project_id: p,
+                log_stream_id: s,
+                root,
+                query: req.query.clone(),
+                filter: req.filter.clone(),
+            },
             req.ops.clone(),
             actor(&user),
         )

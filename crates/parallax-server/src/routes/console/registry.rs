@@ -18,7 +18,7 @@ use super::projects::{load_project, load_stream, stream_href};
 use super::review::{actor, can_annotate, field, parse_fields, tag_datalist, ReviewerUser};
 use super::session::{AdminUser, ConsoleUser};
 use super::view::{add_clause, tag_clause, View};
-use crate::review::start_bulk;
+use crate::review::{start_bulk, BulkSpec};
 use crate::routes::api::annotations::near_duplicates;
 use crate::state::AppState;
 use axum::extract::{Path, RawForm, State};
@@ -388,11 +388,13 @@ pub async fn rename(
         .await?;
     let job = start_bulk(
         &state,
-        p,
-        s,
-        Root::Trace,
-        query.clone(),
-        Some(filter.clone()),
+        BulkSpec {
+            project_id: p,
+            log_stream_id: s,
+            root: Root::Trace,
+            query: query.clone(),
+            filter: Some(filter.clone()),
+        },
         ops.clone(),
         actor(&user),
     )
@@ -403,11 +405,13 @@ pub async fn rename(
     // Spans are a root of their own; their job runs beside the traces' and is listed with it.
     start_bulk(
         &state,
-        p,
-        s,
-        Root::Span,
-        query,
-        Some(filter),
+        BulkSpec {
+            project_id: p,
+            log_stream_id: s,
+            root: Root::Span,
+            query,
+            filter: Some(filter),
+        },
         ops,
         actor(&user),
     )

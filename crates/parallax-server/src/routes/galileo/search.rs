@@ -98,7 +98,7 @@ async fn search(
         let records = page
             .records
             .iter()
-            .map(|r| crate::routes::stored_json(r))
+            .map(crate::routes::stored_json)
             .collect();
         (records, page.next_offset)
     };
