@@ -11,9 +11,6 @@ use parallax_store::*;
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
-/// Counting distinct values stops here; a key with more is reported with this many.
-pub const DISTINCT_CAP: u64 = 10_000;
-
 fn observed_type(samples: &[String]) -> &'static str {
     if samples.is_empty() {
         return "string";
@@ -68,7 +65,7 @@ pub fn metadata_keys(
             let records: i64 = count.query_row(params![stream, key_id], |r| r.get(0)).map_err(internal)?;
             let mut distinct = 0u64;
             let mut v = -1i64;
-            while distinct < DISTINCT_CAP {
+            while distinct < DISTINCT_VALUES_CAP {
                 match next_value.query_row(params![stream, key_id, v], |r| r.get::<_, Option<i64>>(0)).map_err(internal)? {
                     Some(id) => {
                         v = id;

@@ -129,12 +129,17 @@ pub struct Aggregate {
     pub other: Option<Group>,
 }
 
+/// Backends stop counting a key's distinct values here; a key reported with this many may have
+/// more.
+pub const DISTINCT_VALUES_CAP: u64 = 10_000;
+
 /// A metadata key seen in a stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetadataKeyStats {
     pub key: String,
     /// How many records carry it.
     pub records: u64,
+    /// At most [`DISTINCT_VALUES_CAP`].
     pub distinct_values: u64,
     /// `number` when every value parses as a number, `boolean` for true/false, `timestamp` for
     /// ISO dates, else `string`.

@@ -22,6 +22,16 @@ pub fn parse_root(raw: Option<&str>) -> ApiResult<Root> {
     }
 }
 
+/// A root for work that needs records (aggregate, annotate): traces or spans, not sessions.
+pub fn parse_record_root(raw: Option<&str>, doing: &str) -> ApiResult<Root> {
+    match parse_root(raw)? {
+        Root::Session => Err(ApiError::BadRequest(format!(
+            "root: {doing} traces or spans, not sessions"
+        ))),
+        root => Ok(root),
+    }
+}
+
 /// Parses the text language; a bad query is a 400 with the parser's message and position.
 pub fn parse_text(q: Option<&str>) -> ApiResult<Option<Expr>> {
     parallax_query::parse(q.unwrap_or("")).map_err(|e| ApiError::BadRequest(format!("q: {e}")))

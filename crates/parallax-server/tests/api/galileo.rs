@@ -37,6 +37,13 @@ async fn seed_snippet_is_stored_exactly_and_read_back() {
     );
     assert_eq!(span["input"][0]["role"], "system");
 
+    let galileo = srv.get(&format!("/projects/{pid}/traces/{trace_id}")).await;
+    assert_eq!(galileo, trace, "Galileo's read of a trace is the same tree");
+    let span_read = srv
+        .get(&format!("/v2/projects/{pid}/spans/{span_id}"))
+        .await;
+    assert_eq!(span_read["user_metadata"], meta);
+
     let streams = srv
         .get(&format!(
             "/projects/{pid}/log_streams/paginated?include_counts=false&starting_token=0&limit=500"

@@ -266,6 +266,33 @@ async fn registries_warn_about_near_duplicates_and_rename_is_undoable() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    let (status, body) = srv
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/projects/{pid}/registry/metadata-keys/{}",
+                "k".repeat(300)
+            ),
+            Some(json!({"description": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"],
+        "key: metadata key is 300 characters; the limit is 256"
+    );
+    let (status, body) = srv
+        .call(
+            Method::POST,
+            &format!("/api/v1/projects/{pid}/aggregate"),
+            Some(json!({"log_stream_id": sid, "root": "session", "group_by": "tag"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["detail"],
+        "root: aggregate over traces or spans, not sessions"
+    );
 
     let job = srv
         .post(

@@ -7,14 +7,13 @@ use crate::json::{self, parse_value};
 use crate::review::{
     annotate_record, job_json, key_actor, parse_op, parse_ops, start_bulk, undo_bulk, BulkSpec,
 };
-use crate::routes::query_common::{parse_root, parse_text};
+use crate::routes::query_common::{parse_record_root, parse_root, parse_text};
 use crate::routes::{load_project, load_stream, parse_id};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use parallax_model::Tag;
-use parallax_query::Root;
 use parallax_store::{
     AnnotationEvent, AnnotationOp, KeyInfo, Page, Role, SearchRequest, Source, TagInfo,
 };
@@ -121,12 +120,7 @@ pub async fn bulk(
     let body: BulkBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
-    let root = parse_root(body.root.as_deref())?;
-    if root == Root::Session {
-        return Err(ApiError::BadRequest(
-            "root: annotate traces or spans".into(),
-        ));
-    }
+    let root = parse_record_root(body.root.as_deref(), "annotate")?;
     let filter = parse_text(body.q.as_deref())?;
     let ops = parse_ops(&body.ops)?;
     let policy = crate::pii::policy(&state, project.id).await?;
@@ -389,6 +383,10 @@ pub async fn set_key_info(
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let body: KeyInfoBody = json::parse(&body)?;
+    let key = parallax_model::MetadataKey::parse(&key)
+        .map_err(|e| ApiError::Unprocessable(format!("key: {e}")))?
+        .as_str()
+        .to_owned();
     let project = load_project(&state, &who, &pid).await?;
     let info = KeyInfo {
         key: key.clone(),

@@ -4,7 +4,9 @@
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::json;
-use crate::routes::query_common::{export as stream_export, parse_root, parse_text, Format};
+use crate::routes::query_common::{
+    export as stream_export, parse_record_root, parse_root, parse_text, Format,
+};
 use crate::routes::{load_project, load_stream};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -187,12 +189,7 @@ pub async fn aggregate(
     let body: AggregateBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;
-    let root = parse_root(body.root.as_deref())?;
-    if root == Root::Session {
-        return Err(ApiError::BadRequest(
-            "root: aggregate over traces or spans".into(),
-        ));
-    }
+    let root = parse_record_root(body.root.as_deref(), "aggregate over")?;
     let req = AggregateRequest {
         project_id: project.id,
         log_stream_id: stream.id,
@@ -229,13 +226,8 @@ pub async fn metadata_keys(
         .await?;
     Ok(Json(json!({"keys": keys.iter().map(|k| json!({
         "key": k.key, "type": k.observed_type, "distinct_values": k.distinct_values,
-        "distinct_values_capped": k.distinct_values >= parallax_store_sqlite_cap(), "records": k.records,
+        "distinct_values_capped": k.distinct_values >= parallax_store::DISTINCT_VALUES_CAP, "records": k.records,
     })).collect::<Vec<_>>()})))
-}
-
-/// Counting distinct values stops at this many (see the SQLite store's vocabulary module).
-fn parallax_store_sqlite_cap() -> u64 {
-    10_000
 }
 
 pub async fn metadata_values(

@@ -8,6 +8,7 @@ pub mod search;
 mod sessions;
 mod traces;
 
+use crate::routes::api::records;
 use crate::state::AppState;
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -34,19 +35,19 @@ pub fn routes() -> Router<AppState> {
         .route("/v2/projects/{pid}/spans", post(traces::ingest_spans))
         .route(
             "/v2/projects/{pid}/traces/{id}",
-            patch(traces::patch_trace).get(traces::get_trace),
+            patch(traces::patch_trace).get(records::get_trace),
         )
         .route(
             "/v2/projects/{pid}/spans/{id}",
-            patch(traces::patch_span).get(traces::get_record),
+            patch(traces::patch_span).get(records::get_record),
         )
         .route(
             "/projects/{pid}/traces/{id}",
-            patch(traces::review_trace).get(traces::get_trace),
+            patch(traces::review_trace).get(records::get_trace),
         )
         .route(
             "/projects/{pid}/spans/{id}",
-            patch(traces::review_span).get(traces::get_record),
+            patch(traces::review_span).get(records::get_record),
         )
         .route("/v2/projects/{pid}/sessions", post(sessions::create))
         .route("/v2/projects/{pid}/sessions/search", post(sessions::search))

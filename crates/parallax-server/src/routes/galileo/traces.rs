@@ -8,7 +8,6 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::store_decoded;
 use crate::json::parse_value;
-use crate::routes::api::records::trace_json;
 use crate::routes::{load_project, load_stream, parse_id};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -365,31 +364,4 @@ pub async fn review_span(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     patch_record(state, who, pid, id, body, "span", PatchKind::Review).await
-}
-
-/// A trace with its span tree, as Galileo's `GET /projects/{pid}/traces/{id}` answers.
-pub async fn get_trace(
-    State(state): State<AppState>,
-    who: Principal,
-    Path((pid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    let project = load_project(&state, &who, &pid).await?;
-    let id = parse_id(&id, "trace")?;
-    Ok(Json(trace_json(&state, project.id, id).await?))
-}
-
-/// One record by id (a span, or a trace without its tree).
-pub async fn get_record(
-    State(state): State<AppState>,
-    who: Principal,
-    Path((pid, id)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    let project = load_project(&state, &who, &pid).await?;
-    let id = parse_id(&id, "span")?;
-    let pid = project.id;
-    let r = state
-        .store(move |s| s.record(pid, id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("record {id} not found")))?;
-    Ok(Json(crate::routes::stored_json(&r)))
 }
