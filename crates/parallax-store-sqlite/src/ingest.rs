@@ -60,47 +60,52 @@ impl Indexed<'_> {
     }
 }
 
-/// The stored body: input, output and every other field as sent. Null-valued extras are left
-/// out (absent and null mean the same on the wire), and so are the metrics kept in typed
-/// columns (`duration_ns`, token counts), which reads put back; storage-notes.md and the
-/// benchmark found these repeated nulls were a sixth of the bytes per span.
-pub fn body_json(r: &Record) -> String {
-    let mut extra = serde_json::Map::with_capacity(r.extra.len());
-    for (k, v) in &r.extra {
-        match (k.as_str(), v) {
-            (_, Value::Null) => {}
-            ("metrics", Value::Object(m)) => {
-                let typed = [
-                    "duration_ns",
-                    "num_input_tokens",
-                    "num_output_tokens",
-                    "num_total_tokens",
-                ];
-                let rest: serde_json::Map<String, Value> = m
-                    .iter()
-                    .filter(|(k, _)| !typed.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                if !rest.is_empty() {
-                    extra.insert(k.clone(), Value::Object(rest));
-                }
-            }
-            _ => {
-                extra.insert(k.clone(), v.clone());
-            }
+/// Takes the stored body out of a record: input, output and every other field as sent, as JSON
+/// text, leaving those fields empty. Null-valued extras are left out (absent and null mean the
+/// same on the wire), and so are the metrics kept in typed columns (`duration_ns`, token
+/// counts), which reads put back; storage-notes.md and the benchmark found these repeated nulls
+/// were a sixth of the bytes per span. The values are moved, not copied: the body is most of a
+/// record's bytes.
+pub fn take_body(r: &mut Record) -> String {
+    const TYPED_METRICS: [&str; 4] = [
+        "duration_ns",
+        "num_input_tokens",
+        "num_output_tokens",
+        "num_total_tokens",
+    ];
+    let mut extra = std::mem::take(&mut r.extra);
+    extra.retain(|k, v| match (k.as_str(), v) {
+        (_, Value::Null) => false,
+        ("metrics", Value::Object(m)) => {
+            m.retain(|k, _| !TYPED_METRICS.contains(&k.as_str()));
+            !m.is_empty()
         }
+        _ => true,
+    });
+    let parts = [
+        ("i", std::mem::take(&mut r.input)),
+        ("o", std::mem::take(&mut r.output)),
+        ("x", Value::Object(extra)),
+    ];
+    let mut out = Vec::with_capacity(1024);
+    for (name, value) in &parts {
+        let empty = match value {
+            Value::Null => true,
+            Value::Object(m) => *name == "x" && m.is_empty(),
+            _ => false,
+        };
+        if empty {
+            continue;
+        }
+        out.push(if out.is_empty() { b'{' } else { b',' });
+        out.extend_from_slice(format!("\"{name}\":").as_bytes());
+        serde_json::to_writer(&mut out, value).expect("JSON values serialise");
     }
-    let mut out = serde_json::Map::with_capacity(3);
-    if !r.input.is_null() {
-        out.insert("i".into(), r.input.clone());
+    if out.is_empty() {
+        out.push(b'{');
     }
-    if !r.output.is_null() {
-        out.insert("o".into(), r.output.clone());
-    }
-    if !extra.is_empty() {
-        out.insert("x".into(), Value::Object(extra));
-    }
-    Value::Object(out).to_string()
+    out.push(b'}');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// A record with its JSON columns already serialised. Serialising (and later freeing) the large
@@ -117,10 +122,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(mut record: Record) -> Prepared {
-        let body = crate::body::encode(body_json(&record));
-        record.input = Value::Null;
-        record.output = Value::Null;
-        record.extra = serde_json::Map::new();
+        let body = crate::body::encode(take_body(&mut record));
         Prepared {
             tags: tags_to_json(&record.tags),
             metadata: record.metadata.to_json().to_string(),

@@ -3,7 +3,7 @@
 //! `pending_patches` and applied when it does.
 
 use crate::control::stream_rowid;
-use crate::ingest::{body_json, Indexed};
+use crate::ingest::{take_body, Indexed};
 use crate::internal;
 use crate::writer::Writer;
 use parallax_model::{Metadata, Record, Tag};
@@ -102,7 +102,7 @@ impl Writer {
         if let Some(c) = patch.is_complete {
             r.is_complete = c;
         }
-        let body = crate::body::encode(body_json(&r));
+        let body = crate::body::encode(take_body(&mut r));
         self.rewrite(rowid, stream_id, &r, &body)
     }
 
