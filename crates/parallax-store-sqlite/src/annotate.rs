@@ -33,14 +33,17 @@ struct Target {
 
 impl Writer {
     fn target(&mut self, record: Uuid) -> StoreResult<Option<Target>> {
+        let Some(rowid) = self.ids.rowid(&self.conn, record).map_err(internal)? else {
+            return Ok(None);
+        };
         self.conn
             .prepare_cached(
                 "SELECT r.id, r.stream_id, r.kind, r.created_at, r.duration_ns, r.status_code, r.input_tokens, r.output_tokens, \
                  r.tags, r.metadata, r.logged, p.uuid FROM records r JOIN log_streams s ON s.id = r.stream_id \
-                 JOIN projects p ON p.id = s.project_id WHERE r.uuid = ?1",
+                 JOIN projects p ON p.id = s.project_id WHERE r.id = ?1",
             )
             .and_then(|mut st| {
-                st.query_row([record.as_bytes()], |r| {
+                st.query_row([rowid], |r| {
                     Ok(Target {
                         key: RowKey {
                             record_id: r.get(0)?,

@@ -130,8 +130,11 @@ impl AnnotationStore for SqliteStore {
 
     fn annotations(&self, project_id: Uuid, record_id: Uuid) -> StoreResult<Vec<AnnotationEvent>> {
         self.read(|c| {
-            c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM {EVENT_FROM} WHERE r.uuid = ?1 AND p.uuid = ?2 ORDER BY e.id"))?
-                .query_map(params![record_id.as_bytes(), project_id.as_bytes()], |r| event_row(r).map(|(e, _)| e))?
+            let Some(rowid) = self.ids.rowid(c, record_id)? else {
+                return Ok(Vec::new());
+            };
+            c.prepare_cached(&format!("SELECT {EVENT_COLS} FROM {EVENT_FROM} WHERE e.record_id = ?1 AND p.uuid = ?2 ORDER BY e.id"))?
+                .query_map(params![rowid, project_id.as_bytes()], |r| event_row(r).map(|(e, _)| e))?
                 .collect()
         })
     }

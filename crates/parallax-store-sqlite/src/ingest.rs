@@ -180,7 +180,7 @@ impl Writer {
         for prepared in &batch.records {
             let record = &prepared.record;
             match self.insert_new(stream_id, prepared)? {
-                Some(rowid) => {
+                Ok(rowid) => {
                     if record.record_type.is_trace() {
                         new_traces += 1;
                     } else {
@@ -190,9 +190,9 @@ impl Writer {
                         self.apply_pending(rowid, record.id)?;
                     }
                 }
-                None => {
+                Err(rowid) => {
                     existing += 1;
-                    self.replace_existing(batch.project_id, stream_id, prepared)?
+                    self.replace_existing(batch.project_id, stream_id, rowid, prepared)?
                 }
             }
         }
@@ -232,13 +232,16 @@ impl Writer {
         })
     }
 
-    /// Inserts a record that does not exist yet; `None` when the id is taken.
-    fn insert_new(&mut self, stream_id: i64, p: &Prepared) -> StoreResult<Option<i64>> {
+    /// Inserts a record that does not exist yet: `Ok` with its new rowid, or `Err` with the
+    /// rowid of the record that already has this id.
+    fn insert_new(&mut self, stream_id: i64, p: &Prepared) -> StoreResult<Result<i64, i64>> {
         let r = &p.record;
-        let changed = self
-            .conn
+        if let Some(rowid) = self.ids.rowid(&self.conn, r.id).map_err(internal)? {
+            return Ok(Err(rowid));
+        }
+        self.conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO records (uuid, stream_id, kind, trace_uuid, parent_uuid, session_uuid, created_at, \
+                "INSERT INTO records (uuid, stream_id, kind, trace_uuid, parent_uuid, session_uuid, created_at, \
                  duration_ns, status_code, model, input_tokens, output_tokens, total_tokens, name, external_id, \
                  is_complete, tags, metadata, body) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
@@ -267,12 +270,10 @@ impl Writer {
                 ])
             })
             .map_err(internal)?;
-        if changed == 0 {
-            return Ok(None);
-        }
         let rowid = self.conn.last_insert_rowid();
+        self.inserted(r.id, rowid);
         self.index(rowid, &Indexed::of(stream_id, r))?;
-        Ok(Some(rowid))
+        Ok(Ok(rowid))
     }
 
     /// The upsert's slow path: the id exists, so the new state replaces the old one. Review
@@ -281,10 +282,11 @@ impl Writer {
         &mut self,
         project_id: Uuid,
         stream_id: i64,
+        rowid: i64,
         p: &Prepared,
     ) -> StoreResult<()> {
         let r = &p.record;
-        let (rowid, old_stream, old) = self.load(r.id)?.ok_or_else(|| {
+        let (old_stream, old) = self.load_row(rowid)?.ok_or_else(|| {
             StoreError::Internal(format!("record {} vanished during upsert", r.id))
         })?;
         if old.project_id != project_id {
@@ -305,18 +307,23 @@ impl Writer {
 
     /// Loads a record by id with its rowid and stream rowid.
     pub(crate) fn load(&mut self, id: Uuid) -> StoreResult<Option<(i64, i64, StoredRecord)>> {
+        let Some(rowid) = self.ids.rowid(&self.conn, id).map_err(internal)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .load_row(rowid)?
+            .map(|(stream, record)| (rowid, stream, record)))
+    }
+
+    /// Loads the record in row `rowid` with its stream rowid.
+    fn load_row(&mut self, rowid: i64) -> StoreResult<Option<(i64, StoredRecord)>> {
         self.conn
             .prepare_cached(&format!(
-                "SELECT r.id, r.stream_id, {RECORD_COLS} FROM {RECORD_FROM} WHERE r.uuid = ?1"
+                "SELECT r.stream_id, {RECORD_COLS} FROM {RECORD_FROM} WHERE r.id = ?1"
             ))
             .and_then(|mut st| {
-                st.query_row([id.as_bytes()], |row| {
-                    let rowid: i64 = row.get(0)?;
-                    let stream: i64 = row.get(1)?;
-                    let rec = record_row_at(row, 2)?;
-                    Ok((rowid, stream, rec))
-                })
-                .optional()
+                st.query_row([rowid], |row| Ok((row.get(0)?, record_row_at(row, 1)?)))
+                    .optional()
             })
             .map_err(internal)
     }

@@ -15,6 +15,7 @@ mod compile;
 mod control;
 mod events;
 mod functions;
+mod ids;
 mod index;
 mod ingest;
 mod intern;
@@ -30,13 +31,15 @@ mod writer;
 use parallax_store::{StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use writer::Writer;
 
 /// The SQLite backend of the store traits.
 pub struct SqliteStore {
     path: PathBuf,
     writer: writer::Handle,
+    /// Record ids not yet in `record_ids`, shared with the writer (see ids.rs).
+    ids: Arc<ids::RecentIds>,
     readers: Mutex<Vec<Connection>>,
     // Held for its Drop, which stops the thread.
     _checkpointer: checkpoint::Checkpointer,
@@ -48,6 +51,12 @@ pub const DB_FILE: &str = "parallax.db";
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and runs pending migrations.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
+        SqliteStore::open_tuned(data_dir, ids::MERGE_AT)
+    }
+
+    /// [`SqliteStore::open`] with record ids merged into `record_ids` every `merge_ids_at`
+    /// inserts (tests use small numbers to exercise merges).
+    fn open_tuned(data_dir: &Path, merge_ids_at: usize) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -64,11 +73,13 @@ impl SqliteStore {
         .map_err(internal)?;
         functions::register(&conn).map_err(internal)?;
         schema::migrate(&mut conn).map_err(internal)?;
-        let writer = Writer::spawn(conn);
+        let ids = Arc::new(ids::RecentIds::load(&conn, merge_ids_at).map_err(internal)?);
+        let writer = Writer::spawn(conn, ids.clone());
         let checkpointer = checkpoint::Checkpointer::spawn(&path).map_err(internal)?;
         Ok(SqliteStore {
             path,
             writer,
+            ids,
             readers: Mutex::new(Vec::new()),
             _checkpointer: checkpointer,
         })
@@ -115,14 +126,138 @@ pub(crate) fn internal(e: rusqlite::Error) -> StoreError {
 
 #[cfg(test)]
 mod tests {
+    use super::SqliteStore;
+    use parallax_store::conformance::batch;
+    use parallax_store::{AnnotationStore, ControlStore, RecordStore};
+    use serde_json::{json, Value};
+    use uuid::Uuid;
+
     #[test]
     fn passes_the_conformance_suite() {
         let dirs = std::sync::Mutex::new(Vec::new());
         parallax_store::conformance::run_all(&|| {
             let dir = tempfile::tempdir().unwrap();
-            let store = super::SqliteStore::open(dir.path()).unwrap();
+            let store = SqliteStore::open(dir.path()).unwrap();
             dirs.lock().unwrap().push(dir);
             Box::new(store)
         });
+    }
+
+    fn trace(trace: Uuid, span: Uuid) -> Value {
+        json!({
+            "type": "trace", "id": trace.to_string(), "name": "t", "input": "q", "output": "a",
+            "created_at": "2026-12-03T16:25:18Z", "tags": ["x"],
+            "spans": [{"type": "llm", "id": span.to_string(), "input": "q", "output": "a",
+                       "created_at": "2026-12-03T16:25:19Z", "user_metadata": {"k": "v"}}]
+        })
+    }
+
+    fn count(store: &SqliteStore, sql: &str) -> i64 {
+        store.read(|c| c.query_row(sql, [], |r| r.get(0))).unwrap()
+    }
+
+    /// Record ids move from the in-memory map into `record_ids` in steps; whichever side holds
+    /// an id, reads find the record, re-sends are recognised, and a restart rebuilds the map.
+    #[test]
+    fn record_ids_are_found_across_merges_and_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids: Vec<(Uuid, Uuid)> = (0..40).map(|_| (Uuid::new_v4(), Uuid::new_v4())).collect();
+        let traces: Vec<Value> = ids.iter().map(|(t, s)| trace(*t, *s)).collect();
+        let check = |store: &SqliteStore, p: Uuid, s: Uuid| {
+            for (t, sp) in &ids {
+                for id in [t, sp] {
+                    let r = store.record(p, *id).unwrap();
+                    assert_eq!(r.map(|r| r.record.id), Some(*id), "record {id} is found");
+                }
+            }
+            let stream = store.log_stream(p, s).unwrap().unwrap();
+            assert_eq!((stream.num_traces, stream.num_spans), (40, 40));
+            assert_eq!(count(store, "SELECT count(*) FROM records"), 80);
+        };
+        let (p, s) = {
+            let store = SqliteStore::open_tuned(dir.path(), 8).unwrap();
+            let p = store.create_project("p", None).unwrap().id;
+            let s = store.create_log_stream(p, "s").unwrap().id;
+            for chunk in traces.chunks(2) {
+                let summary = store.ingest(batch(p, s, chunk)).unwrap();
+                assert_eq!((summary.stored, summary.existing), (4, 0));
+            }
+            check(&store, p, s);
+            for chunk in traces.chunks(4) {
+                let summary = store.ingest(batch(p, s, chunk)).unwrap();
+                assert_eq!(summary.existing, 8, "a re-send is recognised");
+            }
+            check(&store, p, s);
+            assert!(
+                count(
+                    &store,
+                    "SELECT value FROM store_state WHERE name = 'record_ids_upto'"
+                ) > 0,
+                "a merge cycle completed"
+            );
+            assert!(count(&store, "SELECT count(*) FROM record_ids") >= 16);
+            (p, s)
+        };
+        let store = SqliteStore::open_tuned(dir.path(), 8).unwrap();
+        check(&store, p, s);
+        let summary = store.ingest(batch(p, s, &traces)).unwrap();
+        assert_eq!(
+            summary.existing, 80,
+            "after a restart, every id is still known"
+        );
+        check(&store, p, s);
+        let (first, _) = ids[0];
+        store
+            .annotate(
+                p,
+                first,
+                vec![parallax_store::AnnotationOp::AddTag(
+                    parallax_model::Tag::parse("seen").unwrap(),
+                )],
+                parallax_store::Actor("reviewer".into()),
+                parallax_store::Source::Api,
+                parallax_model::Limits::default(),
+            )
+            .unwrap();
+        assert_eq!(store.annotations(p, first).unwrap().len(), 1);
+    }
+
+    /// A data directory written before `record_ids` existed is migrated: its records keep their
+    /// rowids, are found by id, and are recognised when sent again.
+    #[test]
+    fn migrates_a_store_with_the_unique_uuid_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let (project, stream, id) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        {
+            let mut conn = rusqlite::Connection::open(dir.path().join(super::DB_FILE)).unwrap();
+            super::schema::migrate_to(&mut conn, 3).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO projects (id, uuid, name, created_at) VALUES (1, x'{p}', 'p', 0);
+                 INSERT INTO log_streams (id, uuid, project_id, name, created_at, num_traces) VALUES (1, x'{s}', 1, 's', 0, 1);
+                 INSERT INTO records (id, uuid, stream_id, kind, trace_uuid, created_at, name, is_complete, tags, metadata, body)
+                 VALUES (7, x'{r}', 1, 0, x'{r}', 0, 'old', 1, '[]', '{{}}', '{{\"i\":\"q\"}}');",
+                p = project.simple(),
+                s = stream.simple(),
+                r = id.simple()
+            ))
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let found = store
+            .record(project, id)
+            .unwrap()
+            .expect("the old record is found");
+        assert_eq!(found.record.name, "old");
+        assert_eq!(found.record.input, json!("q"));
+        assert_eq!(count(&store, "SELECT id FROM records"), 7);
+        assert_eq!(count(&store, "SELECT record_id FROM record_ids"), 7);
+        let resend = json!({"type": "trace", "id": id.to_string(), "name": "new", "input": "q2"});
+        let summary = store.ingest(batch(project, stream, &[resend])).unwrap();
+        assert_eq!(summary.existing, 1);
+        assert_eq!(
+            store.record(project, id).unwrap().unwrap().record.name,
+            "new"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM records"), 1);
     }
 }

@@ -139,11 +139,13 @@ impl RecordStore for SqliteStore {
 
     fn record(&self, project_id: Uuid, id: Uuid) -> StoreResult<Option<StoredRecord>> {
         self.read(|c| {
+            let Some(rowid) = self.ids.rowid(c, id)? else {
+                return Ok(None);
+            };
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.uuid = ?1 AND p.uuid = ?2"
+                "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.id = ?1 AND p.uuid = ?2"
             ))?;
-            let mut rows =
-                st.query_map(params![id.as_bytes(), project_id.as_bytes()], record_row)?;
+            let mut rows = st.query_map(params![rowid, project_id.as_bytes()], record_row)?;
             rows.next().transpose()
         })
     }

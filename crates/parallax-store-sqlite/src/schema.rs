@@ -194,16 +194,64 @@ ALTER TABLE quarantine ADD COLUMN trace_uuid BLOB;
 ALTER TABLE quarantine ADD COLUMN parent_uuid BLOB;
 ALTER TABLE quarantine ADD COLUMN session_uuid BLOB;
 "#,
+    // Record ids leave `records` for `record_ids`, which is filled in uuid order in batches
+    // (see ids.rs): the UNIQUE index on `records.uuid` took every insert at a random page.
+    r#"
+CREATE TABLE records_v4 (
+    id INTEGER PRIMARY KEY,
+    uuid BLOB NOT NULL,
+    stream_id INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    root INTEGER GENERATED ALWAYS AS (kind = 0) VIRTUAL,
+    trace_uuid BLOB NOT NULL,
+    parent_uuid BLOB,
+    session_uuid BLOB,
+    created_at INTEGER NOT NULL,
+    duration_ns INTEGER,
+    status_code INTEGER,
+    model TEXT,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    total_tokens INTEGER,
+    name TEXT NOT NULL,
+    external_id TEXT,
+    is_complete INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    logged TEXT,
+    body TEXT NOT NULL
+);
+INSERT INTO records_v4 (id, uuid, stream_id, kind, trace_uuid, parent_uuid, session_uuid, created_at, duration_ns,
+    status_code, model, input_tokens, output_tokens, total_tokens, name, external_id, is_complete, tags, metadata,
+    logged, body)
+SELECT id, uuid, stream_id, kind, trace_uuid, parent_uuid, session_uuid, created_at, duration_ns, status_code, model,
+    input_tokens, output_tokens, total_tokens, name, external_id, is_complete, tags, metadata, logged, body
+FROM records;
+DROP TABLE records;
+ALTER TABLE records_v4 RENAME TO records;
+CREATE INDEX records_by_stream ON records (stream_id, root, created_at);
+CREATE INDEX records_by_trace ON records (trace_uuid);
+
+CREATE TABLE record_ids (uuid BLOB PRIMARY KEY, record_id INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO record_ids (uuid, record_id) SELECT uuid, id FROM records ORDER BY uuid;
+CREATE TABLE store_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO store_state (name, value) VALUES ('record_ids_upto', (SELECT coalesce(max(id), 0) FROM records));
+"#,
 ];
 
 /// Runs the migrations that have not run yet, each in its own transaction. The version is read
 /// again after taking the write lock, so two processes opening a new data directory at once
 /// (a server and `parallax keys`) cannot both run the same migration.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Runs the migrations up to and including number `last` (tests build old layouts with it).
+pub(crate) fn migrate_to(conn: &mut Connection, last: usize) -> rusqlite::Result<()> {
     loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let done = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
-        let Some(sql) = MIGRATIONS.get(done) else {
+        let Some(sql) = MIGRATIONS.get(done).filter(|_| done < last) else {
             return tx.commit();
         };
         tx.execute_batch(sql)?;

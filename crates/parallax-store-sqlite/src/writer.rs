@@ -1,9 +1,11 @@
 //! The single writer thread and its group commit.
 
+use crate::ids::{MergeCycle, RecentIds};
 use crate::intern::Interner;
 use parallax_store::{StoreError, StoreResult};
 use rusqlite::Connection;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
+use uuid::Uuid;
 
 /// How many queued jobs one transaction takes at most. Bounded so one commit stays short and a
 /// slow job cannot hold many callers.
@@ -20,6 +22,12 @@ pub struct Writer {
     /// Whether any patch waits for a record that has not arrived; skips a lookup per insert
     /// when none does (the common case).
     pub pending_patches: bool,
+    /// Record ids inserted since the last merge into `record_ids` (see ids.rs).
+    pub ids: Arc<RecentIds>,
+    /// Ids put in `ids` by the open transaction, taken out again if it rolls back.
+    uncommitted: Vec<Uuid>,
+    /// The merge of `ids` into `record_ids` in progress, if any.
+    merge: Option<MergeCycle>,
 }
 
 #[derive(Clone)]
@@ -28,7 +36,7 @@ pub struct Handle {
 }
 
 impl Writer {
-    pub fn spawn(conn: Connection) -> Handle {
+    pub fn spawn(conn: Connection, ids: Arc<RecentIds>) -> Handle {
         let pending: i64 = conn
             .query_row("SELECT count(*) FROM pending_patches", [], |r| r.get(0))
             .unwrap_or(0);
@@ -37,6 +45,9 @@ impl Writer {
             conn,
             interner: Interner::default(),
             pending_patches: pending > 0,
+            ids,
+            uncommitted: Vec::new(),
+            merge: None,
         };
         std::thread::Builder::new()
             .name("parallax-sqlite-writer".into())
@@ -64,6 +75,7 @@ impl Writer {
             tracing::error!(error = %e, "cannot begin a write transaction");
             return;
         }
+        let merged = self.merge_step();
         let mut replies = Vec::with_capacity(group.len());
         for job in group {
             replies.push(job(self));
@@ -74,9 +86,48 @@ impl Writer {
             self.interner.clear();
             e.to_string()
         });
+        match (&outcome, merged) {
+            (Ok(()), Some((cycle, entries))) => {
+                self.ids.merged(&entries);
+                self.merge = (cycle.step < 15).then_some(MergeCycle {
+                    step: cycle.step + 1,
+                    ..cycle
+                });
+            }
+            (Ok(()), None) => {}
+            (Err(_), _) => self.ids.forget(&self.uncommitted),
+        }
+        self.uncommitted.clear();
         for reply in replies {
             reply(outcome.clone());
         }
+    }
+
+    /// Writes the next step of a merge of the recent ids into `record_ids`, starting a merge
+    /// when the map has grown to [`crate::ids::MERGE_AT`]. The entries leave the map once this commits.
+    fn merge_step(&mut self) -> Option<(MergeCycle, Vec<(Uuid, i64)>)> {
+        if self.merge.is_none() && self.ids.due() {
+            self.merge = Some(MergeCycle {
+                step: 0,
+                upto: self.ids.newest(),
+            });
+        }
+        let cycle = self.merge?;
+        let entries = self.ids.slice(cycle.step, cycle.upto);
+        match crate::ids::write_step(&self.conn, cycle, &entries) {
+            Ok(()) => Some((cycle, entries)),
+            Err(e) => {
+                // What was written is correct, just incomplete; the step runs again next time.
+                tracing::error!(error = %e, step = cycle.step, "merging record ids failed");
+                None
+            }
+        }
+    }
+
+    /// Notes that record `id` was inserted at `rowid` in the open transaction.
+    pub fn inserted(&mut self, id: Uuid, rowid: i64) {
+        self.ids.insert(id, rowid);
+        self.uncommitted.push(id);
     }
 
     /// Runs `f` inside a savepoint so that its failure undoes only its own changes.
@@ -84,6 +135,7 @@ impl Writer {
         self.conn
             .execute_batch("SAVEPOINT job")
             .map_err(crate::internal)?;
+        let mark = self.uncommitted.len();
         let out = f(self);
         match &out {
             Ok(_) => self
@@ -94,8 +146,11 @@ impl Writer {
                 self.conn
                     .execute_batch("ROLLBACK TO job; RELEASE job")
                     .map_err(crate::internal)?;
-                // Ids interned by the failed job were rolled back with it.
+                // Ids interned by the failed job were rolled back with it, and so were its
+                // records.
                 self.interner.clear();
+                self.ids.forget(&self.uncommitted[mark..]);
+                self.uncommitted.truncate(mark);
             }
         }
         out
