@@ -1,150 +1,204 @@
-//! Finding a record's row from its uuid, without a random-uuid B-tree on the ingest path.
+//! Finding records by uuid (a record's id, a trace's records) without random-uuid B-trees on the
+//! ingest path.
 //!
-//! Record ids are random (the SDK's uuid4s), so a B-tree keyed on them takes each insert at a
-//! random leaf: at 1M spans nearly every record dirtied a page of its own, which every commit
-//! wrote to the WAL and every checkpoint copied back (storage-notes.md: "random-uuid B-trees
-//! outgrow the cache and slow every layout"). So the lookup has two levels:
+//! Record and trace ids are random (the SDK's uuid4s), so a B-tree keyed on them takes each
+//! insert at a random leaf: at 1M spans nearly every record dirtied a page of its own in each of
+//! the two indexes, which every commit wrote to the WAL and every checkpoint copied back
+//! (storage-notes.md: "random-uuid B-trees outgrow the cache and slow every layout"; measured
+//! here: ingest at 1M spans doubled without them). So each lookup has two levels:
 //!
-//! - `record_ids (uuid → record_id)`, a WITHOUT ROWID table holding every record whose rowid is
-//!   at most `store_state.record_ids_upto`, and maybe some newer ones;
-//! - [`RecentIds`], an in-memory map of the records inserted since, shared by the writer (which
-//!   fills it as it inserts) and the readers.
+//! - two WITHOUT ROWID tables, `record_ids (uuid → record_id)` and
+//!   `trace_ids (trace_uuid, record_id)`, holding every record whose rowid is at most
+//!   `store_state.record_ids_upto`, and maybe some newer ones;
+//! - [`RecentIds`], in memory, the same two mappings for the records inserted since, shared by
+//!   the writer (which fills it as it inserts) and the readers.
 //!
-//! When the map holds [`MERGE_AT`] entries, the writer folds it into `record_ids` in sixteen
-//! steps, one per group commit, each step the entries whose uuid starts with one hex digit, in
-//! uuid order: each step touches a sixteenth of the table's leaves once, instead of one leaf per
-//! record. Entries leave the map only after the step that wrote them has committed, so a lookup
-//! that misses the map finds them in the table; the generation counter lets a reader that raced
-//! with a step retry. At startup the map is rebuilt from the records after `record_ids_upto`.
+//! When the map holds [`MERGE_AT`] records, the writer folds it into the tables in sixteen steps,
+//! one per group commit, each step the entries whose uuid starts with one hex digit, in uuid
+//! order: a step touches a sixteenth of each table's leaves once, instead of a leaf per record.
+//! Entries leave the map only after the step that wrote them has committed, so a lookup that
+//! misses the map (and then reads the tables in a newer snapshot) finds them in the tables. At
+//! startup the map is rebuilt from the records after `record_ids_upto`.
 //!
-//! Invariant: every record is in `record_ids` or in the map (or both), and both give its rowid.
-//! Records are never deleted and their uuid never changes, so a rowid found once stays right.
+//! Invariant: every record is in `record_ids` or in the map (or both), and likewise for its
+//! trace in `trace_ids`. Records are never deleted and their uuid never changes, so a rowid once
+//! found stays right; a record whose trace changes is added under its new trace, and readers
+//! check `records.trace_uuid`, so the stale entry is harmless.
 
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-/// Entries in the map that start a merge into `record_ids` (about 8 MB of map).
+/// Records in the map that start a merge into the tables (about 12 MB of map).
 pub const MERGE_AT: usize = 200_000;
 
-/// The records inserted since the last merge, by uuid.
+#[derive(Default)]
+struct Maps {
+    records: HashMap<Uuid, i64>,
+    traces: HashMap<Uuid, Vec<i64>>,
+}
+
+/// The ids of the records inserted since the last merge.
 pub struct RecentIds {
-    map: Mutex<HashMap<Uuid, i64>>,
-    /// Bumped after each merge step has removed its entries.
-    generation: AtomicU64,
-    /// Entries that start a merge: [`MERGE_AT`], smaller in tests.
+    maps: Mutex<Maps>,
+    /// Records that start a merge: [`MERGE_AT`], smaller in tests.
     merge_at: usize,
 }
 
+/// Entries of the map: (record uuid, rowid) and (trace uuid, rowid) pairs.
+#[derive(Default, Debug)]
+pub struct Entries {
+    pub records: Vec<(Uuid, i64)>,
+    pub traces: Vec<(Uuid, i64)>,
+}
+
+impl Entries {
+    /// How many of each there are, to roll back to with [`Entries::split_off`].
+    pub fn mark(&self) -> (usize, usize) {
+        (self.records.len(), self.traces.len())
+    }
+
+    pub fn split_off(&mut self, at: (usize, usize)) -> Entries {
+        Entries {
+            records: self.records.split_off(at.0),
+            traces: self.traces.split_off(at.1),
+        }
+    }
+}
+
 impl RecentIds {
-    /// Rebuilds the map from the records the table does not cover yet.
+    /// Rebuilds the map from the records the tables do not cover yet.
     pub fn load(conn: &Connection, merge_at: usize) -> rusqlite::Result<RecentIds> {
-        let upto = merged_upto(conn)?;
-        let mut map = HashMap::new();
-        let mut st = conn.prepare("SELECT uuid, id FROM records WHERE id > ?1")?;
-        let mut rows = st.query([upto])?;
+        let ids = RecentIds {
+            maps: Mutex::default(),
+            merge_at,
+        };
+        let mut st =
+            conn.prepare("SELECT uuid, trace_uuid, id FROM records WHERE id > ?1 ORDER BY id")?;
+        let mut rows = st.query([merged_upto(conn)?])?;
         while let Some(row) = rows.next()? {
-            let uuid: Vec<u8> = row.get(0)?;
-            if let Ok(uuid) = Uuid::from_slice(&uuid) {
-                map.insert(uuid, row.get(1)?);
+            let (id, trace): (Vec<u8>, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            if let (Ok(id), Ok(trace)) = (Uuid::from_slice(&id), Uuid::from_slice(&trace)) {
+                let rowid = row.get(2)?;
+                ids.insert(id, rowid);
+                ids.insert_trace(trace, rowid);
             }
         }
-        Ok(RecentIds {
-            map: Mutex::new(map),
-            generation: AtomicU64::new(0),
-            merge_at,
-        })
+        Ok(ids)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Maps> {
+        self.maps.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the map has grown enough to start a merge.
     pub fn due(&self) -> bool {
-        self.len() >= self.merge_at
+        self.lock().records.len() >= self.merge_at
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, i64>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn get(&self, id: &Uuid) -> Option<i64> {
-        self.lock().get(id).copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
+    /// Notes record `id` at `rowid`.
     pub fn insert(&self, id: Uuid, rowid: i64) {
-        self.lock().insert(id, rowid);
+        self.lock().records.insert(id, rowid);
     }
 
-    /// Forgets ids whose insert was rolled back.
-    pub fn forget(&self, ids: &[Uuid]) {
-        let mut map = self.lock();
-        for id in ids {
-            map.remove(id);
+    /// Notes that `rowid` belongs to trace `trace`; false when that was known already.
+    pub fn insert_trace(&self, trace: Uuid, rowid: i64) -> bool {
+        let mut maps = self.lock();
+        let rows = maps.traces.entry(trace).or_default();
+        let new = !rows.contains(&rowid);
+        if new {
+            rows.push(rowid);
+        }
+        new
+    }
+
+    /// Forgets entries whose write was rolled back, or that a committed merge step wrote to the
+    /// tables.
+    pub fn forget(&self, entries: &Entries) {
+        let mut maps = self.lock();
+        for (id, rowid) in &entries.records {
+            if maps.records.get(id) == Some(rowid) {
+                maps.records.remove(id);
+            }
+        }
+        for (trace, rowid) in &entries.traces {
+            if let Some(rows) = maps.traces.get_mut(trace) {
+                rows.retain(|r| r != rowid);
+                if rows.is_empty() {
+                    maps.traces.remove(trace);
+                }
+            }
         }
     }
 
-    /// The entries whose uuid starts with hex digit `step` and whose rowid is at most `upto`,
-    /// in uuid order.
-    pub fn slice(&self, step: u8, upto: i64) -> Vec<(Uuid, i64)> {
-        let mut out: Vec<(Uuid, i64)> = self
-            .lock()
+    /// The record entries whose uuid, and the trace entries whose trace uuid, start with hex
+    /// digit `step`, among rowids up to `upto`; each list in key order.
+    pub fn slice(&self, step: u8, upto: i64) -> Entries {
+        let in_step = |id: &Uuid| id.as_bytes()[0] >> 4 == step;
+        let maps = self.lock();
+        let mut records: Vec<(Uuid, i64)> = maps
+            .records
             .iter()
-            .filter(|(id, rowid)| id.as_bytes()[0] >> 4 == step && **rowid <= upto)
+            .filter(|(id, rowid)| in_step(id) && **rowid <= upto)
             .map(|(id, rowid)| (*id, *rowid))
             .collect();
-        out.sort_unstable();
-        out
+        let mut traces: Vec<(Uuid, i64)> = maps
+            .traces
+            .iter()
+            .filter(|(trace, _)| in_step(trace))
+            .flat_map(|(trace, rows)| rows.iter().map(move |r| (*trace, *r)))
+            .filter(|(_, rowid)| *rowid <= upto)
+            .collect();
+        drop(maps);
+        records.sort_unstable();
+        traces.sort_unstable();
+        Entries { records, traces }
     }
 
     /// The highest rowid in the map, 0 when empty.
     pub fn newest(&self) -> i64 {
-        self.lock().values().copied().max().unwrap_or(0)
-    }
-
-    /// Drops entries that a committed merge step wrote to `record_ids`.
-    pub fn merged(&self, entries: &[(Uuid, i64)]) {
-        let mut map = self.lock();
-        for (id, rowid) in entries {
-            if map.get(id) == Some(rowid) {
-                map.remove(id);
-            }
-        }
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.lock().records.values().copied().max().unwrap_or(0)
     }
 
     /// The rowid of record `id` as `conn` sees it now, or `None` if it does not exist (for
     /// `conn`: a reader does not see rows the writer has not committed).
     pub fn rowid(&self, conn: &Connection, id: Uuid) -> rusqlite::Result<Option<i64>> {
-        loop {
-            let generation = self.generation.load(Ordering::SeqCst);
-            if let Some(rowid) = self.get(&id) {
-                // The map is filled before the commit: check the row is visible (and is this
-                // record) on this connection.
-                let stored: Option<Vec<u8>> = conn
-                    .prepare_cached("SELECT uuid FROM records WHERE id = ?1")?
-                    .query_row([rowid], |r| r.get(0))
-                    .optional()?;
-                if stored.as_deref() == Some(id.as_bytes().as_slice()) {
-                    return Ok(Some(rowid));
-                }
-            }
-            let merged: Option<i64> = conn
-                .prepare_cached("SELECT record_id FROM record_ids WHERE uuid = ?1")?
-                .query_row([id.as_bytes()], |r| r.get(0))
+        let recent = self.lock().records.get(&id).copied();
+        if let Some(rowid) = recent {
+            // The map is filled before the commit: check the row is visible (and is this
+            // record) on this connection.
+            let stored: Option<Vec<u8>> = conn
+                .prepare_cached("SELECT uuid FROM records WHERE id = ?1")?
+                .query_row([rowid], |r| r.get(0))
                 .optional()?;
-            if merged.is_some() || self.generation.load(Ordering::SeqCst) == generation {
-                return Ok(merged);
+            if stored.as_deref() == Some(id.as_bytes().as_slice()) {
+                return Ok(Some(rowid));
             }
-            // A merge step moved entries out of the map meanwhile: look again.
         }
+        // Read after the map: an entry a merge step moved out of the map was committed to the
+        // table first, and this statement's snapshot is newer than that commit.
+        conn.prepare_cached("SELECT record_id FROM record_ids WHERE uuid = ?1")?
+            .query_row([id.as_bytes()], |r| r.get(0))
+            .optional()
+    }
+
+    /// The rowids that may hold records of trace `trace`, in order; callers check
+    /// `records.trace_uuid`, since a row may have moved to another trace or not be visible yet.
+    pub fn trace_rowids(&self, conn: &Connection, trace: Uuid) -> rusqlite::Result<Vec<i64>> {
+        let mut rows = self.lock().traces.get(&trace).cloned().unwrap_or_default();
+        let mut st =
+            conn.prepare_cached("SELECT record_id FROM trace_ids WHERE trace_uuid = ?1")?;
+        for r in st.query_map([trace.as_bytes()], |r| r.get(0))? {
+            rows.push(r?);
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        Ok(rows)
     }
 }
 
-/// `record_ids` holds every record up to this rowid.
+/// The tables hold every record up to this rowid.
 pub fn merged_upto(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
         "SELECT value FROM store_state WHERE name = 'record_ids_upto'",
@@ -153,25 +207,33 @@ pub fn merged_upto(conn: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
-/// A merge of the map into `record_ids` in progress: the next step, and the rowid up to which
-/// the table is complete once all sixteen steps have committed.
+/// A merge of the map into the tables in progress: the next step, and the rowid up to which the
+/// tables are complete once all sixteen steps have committed.
 #[derive(Clone, Copy, Debug)]
 pub struct MergeCycle {
     pub step: u8,
     pub upto: i64,
 }
 
-/// Writes one step's entries into `record_ids`, and after the last step records how far the
-/// table is complete. Runs inside the writer's group transaction.
+/// Writes one step's entries into the tables, and after the last step records how far they are
+/// complete. Runs inside the writer's group transaction. Returns the entries to forget once
+/// the transaction has committed.
 pub fn write_step(
     conn: &Connection,
+    ids: &RecentIds,
     cycle: MergeCycle,
-    entries: &[(Uuid, i64)],
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Entries> {
+    let entries = ids.slice(cycle.step, cycle.upto);
     let mut st =
         conn.prepare_cached("INSERT OR REPLACE INTO record_ids (uuid, record_id) VALUES (?1, ?2)")?;
-    for (id, rowid) in entries {
+    for (id, rowid) in &entries.records {
         st.execute(rusqlite::params![id.as_bytes(), rowid])?;
+    }
+    let mut st = conn.prepare_cached(
+        "INSERT OR IGNORE INTO trace_ids (trace_uuid, record_id) VALUES (?1, ?2)",
+    )?;
+    for (trace, rowid) in &entries.traces {
+        st.execute(rusqlite::params![trace.as_bytes(), rowid])?;
     }
     if cycle.step == 15 {
         conn.execute(
@@ -179,5 +241,5 @@ pub fn write_step(
             [cycle.upto],
         )?;
     }
-    Ok(())
+    Ok(entries)
 }

@@ -271,7 +271,7 @@ impl Writer {
             })
             .map_err(internal)?;
         let rowid = self.conn.last_insert_rowid();
-        self.inserted(r.id, rowid);
+        self.placed(true, r.id, r.trace_id, rowid);
         self.index(rowid, &Indexed::of(stream_id, r))?;
         Ok(Ok(rowid))
     }
@@ -380,6 +380,7 @@ impl Writer {
                 ])
             })
             .map_err(internal)?;
+        self.placed(false, r.id, r.trace_id, rowid);
         self.index(rowid, &Indexed::of(stream_id, &effective))
     }
 

@@ -170,6 +170,11 @@ mod tests {
                     assert_eq!(r.map(|r| r.record.id), Some(*id), "record {id} is found");
                 }
             }
+            for (t, sp) in &ids {
+                let records = store.trace_records(p, *t).unwrap();
+                let got: Vec<Uuid> = records.iter().map(|r| r.record.id).collect();
+                assert_eq!(got, vec![*t, *sp], "trace {t} reads back whole");
+            }
             let stream = store.log_stream(p, s).unwrap().unwrap();
             assert_eq!((stream.num_traces, stream.num_spans), (40, 40));
             assert_eq!(count(store, "SELECT count(*) FROM records"), 80);
@@ -220,6 +225,71 @@ mod tests {
             )
             .unwrap();
         assert_eq!(store.annotations(p, first).unwrap().len(), 1);
+
+        // A span sent again under another trace moves there; the stale entry is not read.
+        let ((a, moved), (b, b_span)) = (ids[1], ids[2]);
+        let mut b_trace = trace(b, b_span);
+        b_trace["spans"].as_array_mut().unwrap().push(
+            json!({"type": "tool", "id": moved.to_string(), "input": "q", "output": "a",
+                         "created_at": "2026-12-03T16:25:20Z"}),
+        );
+        store.ingest(batch(p, s, &[b_trace])).unwrap();
+        let ids_of = |t| -> Vec<Uuid> {
+            store
+                .trace_records(p, t)
+                .unwrap()
+                .iter()
+                .map(|r| r.record.id)
+                .collect()
+        };
+        assert_eq!(ids_of(a), vec![a]);
+        assert_eq!(ids_of(b), vec![b, b_span, moved]);
+    }
+
+    /// A batch that fails part-way (a record id taken in another project) leaves nothing
+    /// behind, in the tables or in the id maps, and the same ids can be stored afterwards.
+    #[test]
+    fn a_failed_batch_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_tuned(dir.path(), 4).unwrap();
+        let (p1, p2) = (
+            store.create_project("one", None).unwrap().id,
+            store.create_project("two", None).unwrap().id,
+        );
+        let (s1, s2) = (
+            store.create_log_stream(p1, "s").unwrap().id,
+            store.create_log_stream(p2, "s").unwrap().id,
+        );
+        let (taken, taken_span) = (Uuid::new_v4(), Uuid::new_v4());
+        store
+            .ingest(batch(p1, s1, &[trace(taken, taken_span)]))
+            .unwrap();
+        let (fresh, fresh_span) = (Uuid::new_v4(), Uuid::new_v4());
+        let both = [trace(fresh, fresh_span), trace(taken, taken_span)];
+        let failed = store.ingest(batch(p2, s2, &both));
+        assert!(
+            matches!(failed, Err(parallax_store::StoreError::Conflict(_))),
+            "{failed:?}"
+        );
+        assert!(store.record(p2, fresh).unwrap().is_none());
+        assert!(store.trace_records(p2, fresh).unwrap().is_empty());
+        assert_eq!(count(&store, "SELECT count(*) FROM records"), 2);
+        let stream = store.log_stream(p2, s2).unwrap().unwrap();
+        assert_eq!((stream.num_traces, stream.num_spans), (0, 0));
+
+        // The rolled-back rowids are used again by the next insert; the maps must not send a
+        // lookup of the failed ids there.
+        let (other, other_span) = (Uuid::new_v4(), Uuid::new_v4());
+        store
+            .ingest(batch(p2, s2, &[trace(other, other_span)]))
+            .unwrap();
+        assert!(store.record(p2, fresh).unwrap().is_none());
+        assert!(store.trace_records(p2, fresh).unwrap().is_empty());
+        let summary = store
+            .ingest(batch(p2, s2, &[trace(fresh, fresh_span)]))
+            .unwrap();
+        assert_eq!((summary.stored, summary.existing), (2, 0));
+        assert_eq!(store.trace_records(p2, fresh).unwrap().len(), 2);
     }
 
     /// A data directory written before `record_ids` existed is migrated: its records keep their
@@ -251,6 +321,8 @@ mod tests {
         assert_eq!(found.record.input, json!("q"));
         assert_eq!(count(&store, "SELECT id FROM records"), 7);
         assert_eq!(count(&store, "SELECT record_id FROM record_ids"), 7);
+        assert_eq!(count(&store, "SELECT record_id FROM trace_ids"), 7);
+        assert_eq!(store.trace_records(project, id).unwrap().len(), 1);
         let resend = json!({"type": "trace", "id": id.to_string(), "name": "new", "input": "q2"});
         let summary = store.ingest(batch(project, stream, &[resend])).unwrap();
         assert_eq!(summary.existing, 1);

@@ -152,9 +152,19 @@ impl RecordStore for SqliteStore {
 
     fn trace_records(&self, project_id: Uuid, trace_id: Uuid) -> StoreResult<Vec<StoredRecord>> {
         self.read(|c| {
-            c.prepare_cached(&format!(
-                "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.trace_uuid = ?1 AND p.uuid = ?2 \
-                 ORDER BY r.kind <> 0, r.created_at, r.id"
+            let rowids = self.ids.trace_rowids(c, trace_id)?;
+            if rowids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Rowids are integers the store produced, so they are safe to inline.
+            let list = rowids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            c.prepare(&format!(
+                "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.id IN ({list}) AND r.trace_uuid = ?1 \
+                 AND p.uuid = ?2 ORDER BY r.kind <> 0, r.created_at, r.id"
             ))?
             .query_map(
                 params![trace_id.as_bytes(), project_id.as_bytes()],

@@ -194,8 +194,9 @@ ALTER TABLE quarantine ADD COLUMN trace_uuid BLOB;
 ALTER TABLE quarantine ADD COLUMN parent_uuid BLOB;
 ALTER TABLE quarantine ADD COLUMN session_uuid BLOB;
 "#,
-    // Record ids leave `records` for `record_ids`, which is filled in uuid order in batches
-    // (see ids.rs): the UNIQUE index on `records.uuid` took every insert at a random page.
+    // Record and trace ids leave `records` for `record_ids` and `trace_ids`, which are filled in
+    // uuid order in batches (see ids.rs): the UNIQUE index on `records.uuid` and the index on
+    // `records.trace_uuid` took every insert at a random page.
     r#"
 CREATE TABLE records_v4 (
     id INTEGER PRIMARY KEY,
@@ -230,10 +231,15 @@ FROM records;
 DROP TABLE records;
 ALTER TABLE records_v4 RENAME TO records;
 CREATE INDEX records_by_stream ON records (stream_id, root, created_at);
-CREATE INDEX records_by_trace ON records (trace_uuid);
 
 CREATE TABLE record_ids (uuid BLOB PRIMARY KEY, record_id INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO record_ids (uuid, record_id) SELECT uuid, id FROM records ORDER BY uuid;
+CREATE TABLE trace_ids (
+    trace_uuid BLOB NOT NULL,
+    record_id INTEGER NOT NULL,
+    PRIMARY KEY (trace_uuid, record_id)
+) WITHOUT ROWID;
+INSERT INTO trace_ids (trace_uuid, record_id) SELECT trace_uuid, id FROM records ORDER BY trace_uuid, id;
 CREATE TABLE store_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO store_state (name, value) VALUES ('record_ids_upto', (SELECT coalesce(max(id), 0) FROM records));
 "#,
