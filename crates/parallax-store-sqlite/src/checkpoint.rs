@@ -29,7 +29,7 @@ impl Checkpointer {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         std::thread::Builder::new()
-            .name("parallax-sqlite-checkpoint".into())
+            .name("plx-sqlite-ckpt".into())
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(500));

@@ -33,6 +33,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use writer::Writer;
+pub use writer::WRITER_THREAD;
 
 /// The SQLite backend of the store traits.
 pub struct SqliteStore {

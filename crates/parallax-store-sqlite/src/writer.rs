@@ -7,6 +7,10 @@ use rusqlite::Connection;
 use std::sync::{mpsc, Arc};
 use uuid::Uuid;
 
+/// The writer thread's name (at most 15 bytes, Linux's limit), which `parallax bench` looks
+/// for to report the single writer's CPU time.
+pub const WRITER_THREAD: &str = "plx-sqlite-wr";
+
 /// How many queued jobs one transaction takes at most. Bounded so one commit stays short and a
 /// slow job cannot hold many callers.
 const MAX_GROUP: usize = 64;
@@ -54,7 +58,7 @@ impl Writer {
             isolate: true,
         };
         std::thread::Builder::new()
-            .name("parallax-sqlite-writer".into())
+            .name(WRITER_THREAD.into())
             .spawn(move || writer.serve(rx))
             .expect("spawn the writer thread");
         Handle { jobs: tx }

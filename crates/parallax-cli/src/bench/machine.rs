@@ -74,7 +74,31 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
         Some(p) => format!("/proc/{p}/stat"),
         None => "/proc/self/stat".to_owned(),
     };
-    let stat = std::fs::read_to_string(path).ok()?;
+    stat_cpu_seconds(&std::fs::read_to_string(path).ok()?)
+}
+
+/// CPU time (user + system) of the threads of a process named `thread`, in seconds; `None` for
+/// this process. The store's single writer thread is the serial part of ingest, so its time per
+/// span sets the rate no number of cores can exceed.
+pub fn thread_cpu_seconds(pid: Option<u32>, thread: &str) -> Option<f64> {
+    let dir = match pid {
+        Some(p) => format!("/proc/{p}/task"),
+        None => "/proc/self/task".to_owned(),
+    };
+    let mut total = None;
+    for task in std::fs::read_dir(dir).ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != thread {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        *total.get_or_insert(0.0) += stat_cpu_seconds(&stat)?;
+    }
+    total
+}
+
+/// utime + stime from a `/proc/.../stat` line, in seconds (Linux counts ticks of 1/100 s).
+fn stat_cpu_seconds(stat: &str) -> Option<f64> {
     // Fields after the command name (which may contain spaces) start at the state, field 3.
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();

@@ -152,11 +152,18 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         args.clients
     );
     let load_start = machine::load_average();
+    let writer_cpu = || {
+        server
+            .process()
+            .and_then(|pid| machine::thread_cpu_seconds(pid, parallax_store_sqlite::WRITER_THREAD))
+    };
     let cpu_before = server.process().and_then(machine::cpu_seconds);
+    let writer_before = writer_cpu();
     let ingest = ingest::run(&target, workload, args.clients, args.batch).await?;
     let ingest_cpu_s = cpu_before
         .zip(server.process().and_then(machine::cpu_seconds))
         .map(|(a, b)| b - a);
+    let ingest_writer_cpu_s = writer_before.zip(writer_cpu()).map(|(a, b)| b - a);
     eprintln!("  {:.0} spans/s; {}", ingest.spans_per_s, ingest.searchable);
 
     let mut queries = Vec::new();
@@ -182,6 +189,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         machine: machine::Machine::read(),
         ingest,
         ingest_cpu_s,
+        ingest_writer_cpu_s,
         load_average: (load_start, machine::load_average()),
         queries,
         deep,

@@ -25,6 +25,8 @@ pub struct Report {
     pub ingest: IngestFigures,
     /// CPU seconds the server process used during ingest (bench client included when embedded).
     pub ingest_cpu_s: Option<f64>,
+    /// Of that, CPU seconds of the store's single writer thread.
+    pub ingest_writer_cpu_s: Option<f64>,
     /// The 1-minute load average before ingest and at the end.
     pub load_average: (Option<f64>, Option<f64>),
     pub queries: Vec<Measured>,
@@ -54,6 +56,19 @@ impl Report {
     fn cpu_us_per_span(&self) -> Option<f64> {
         self.ingest_cpu_s
             .map(|s| s * 1e6 / self.workload.spans.max(1) as f64)
+    }
+
+    fn writer_cpu_us_per_span(&self) -> Option<f64> {
+        self.ingest_writer_cpu_s
+            .map(|s| s * 1e6 / self.workload.spans.max(1) as f64)
+    }
+
+    /// The ingest rate the writer thread would allow with a core to itself and no wait for
+    /// work: the ceiling of the serial part.
+    fn writer_bound_spans_per_s(&self) -> Option<f64> {
+        self.writer_cpu_us_per_span()
+            .filter(|us| *us > 0.0)
+            .map(|us| 1e6 / us)
     }
 
     fn all_queries(&self) -> impl Iterator<Item = &Measured> {
@@ -86,6 +101,14 @@ impl Report {
         put("ingest_searchable", json!(i.searchable));
         put("ingest_cpu_s", json!(self.ingest_cpu_s));
         put("ingest_cpu_us_per_span", json!(self.cpu_us_per_span()));
+        put(
+            "ingest_writer_cpu_us_per_span",
+            json!(self.writer_cpu_us_per_span()),
+        );
+        put(
+            "ingest_writer_bound_spans_per_s",
+            json!(self.writer_bound_spans_per_s().map(f64::round)),
+        );
         put("load_average_1m_start", json!(self.load_average.0));
         put("load_average_1m_end", json!(self.load_average.1));
         for q in self.all_queries() {
@@ -173,6 +196,16 @@ impl Report {
             row(
                 "  CPU time per span (server process, all threads)",
                 format!("{us:.0} µs"),
+                "",
+            );
+        }
+        if let (Some(us), Some(bound)) = (
+            self.writer_cpu_us_per_span(),
+            self.writer_bound_spans_per_s(),
+        ) {
+            row(
+                "  of which the single SQLite writer thread",
+                format!("{us:.1} µs (alone on a core: {} spans/s)", group(bound)),
                 "",
             );
         }
