@@ -76,10 +76,11 @@ fn validate_tags(
     };
     let mut tags: Vec<Tag> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let at = format!("{path}.tags[{i}]");
+        // Built only for a violation: this runs for every tag of every ingested record.
+        let at = || format!("{path}.tags[{i}]");
         let Value::String(s) = item else {
             violations.push(Violation::new(
-                at,
+                at(),
                 format!("tag must be a string, found {}", kind(item)),
             ));
             continue;
@@ -87,7 +88,7 @@ fn validate_tags(
         match Tag::parse(s) {
             Ok(tag) if tags.contains(&tag) => {}
             Ok(tag) => tags.push(tag),
-            Err(e) => violations.push(Violation::new(at, e.to_string())),
+            Err(e) => violations.push(Violation::new(at(), e.to_string())),
         }
     }
     if tags.len() > limits.max_tags {
@@ -126,15 +127,16 @@ fn validate_metadata(
         }
     };
     for (k, v) in entries {
-        let at = format!("{path}.{field}{}", json_path_key(k));
+        // Built only for a violation: this runs for every entry of every ingested record.
+        let at = || format!("{path}.{field}{}", json_path_key(k));
         let key =
-            MetadataKey::parse(k).map_err(|e| violations.push(Violation::new(&at, e.to_string())));
+            MetadataKey::parse(k).map_err(|e| violations.push(Violation::new(at(), e.to_string())));
         let value = match v {
             Value::String(s) => MetadataValue::parse(s)
-                .map_err(|e| violations.push(Violation::new(&at, e.to_string()))),
+                .map_err(|e| violations.push(Violation::new(at(), e.to_string()))),
             other => {
                 violations.push(Violation::new(
-                    &at,
+                    at(),
                     format!("metadata value must be a string, found {}", kind(other)),
                 ));
                 Err(())

@@ -11,6 +11,8 @@ use crate::metadata::MAX_METADATA_CHARS;
 use crate::tag::MAX_TAG_CHARS;
 use crate::{Metadata, MetadataKey, MetadataValue, Tag};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 /// One finding in a record's annotations: where, what, and whether it is in a metadata key.
@@ -39,6 +41,9 @@ impl fmt::Display for PiiHit {
 /// Every finding in `tags` and `metadata` of the record at `path`, tags first, then metadata in
 /// key order with a key's findings before its value's. `metadata_field` is the name the surface
 /// uses for the metadata object (`user_metadata` on the Galileo routes).
+///
+/// Runs for every ingested record, and nearly every string is clean: paths are only built for a
+/// string with findings, and strings already found clean skip the scan ([`scan_cached`]).
 pub fn scan_annotations(
     path: &str,
     tags: &[Tag],
@@ -47,20 +52,56 @@ pub fn scan_annotations(
 ) -> Vec<PiiHit> {
     let mut hits = Vec::new();
     for (i, tag) in tags.iter().enumerate() {
-        push_hits(
-            &mut hits,
-            &format!("{path}.tags[{i}]"),
-            &scan(tag.as_str()),
-            false,
-        );
+        let findings = scan_cached(tag.as_str());
+        if !findings.is_empty() {
+            push_hits(&mut hits, &format!("{path}.tags[{i}]"), &findings, false);
+        }
     }
     for (key, value) in metadata.iter() {
-        let key_findings = scan(key.as_str());
+        let key_findings = scan_cached(key.as_str());
+        let value_findings = scan_cached(value.as_str());
+        if key_findings.is_empty() && value_findings.is_empty() {
+            continue;
+        }
         let at = metadata_path(path, metadata_field, key.as_str(), &key_findings);
         push_hits(&mut hits, &at, &key_findings, true);
-        push_hits(&mut hits, &at, &scan(value.as_str()), false);
+        push_hits(&mut hits, &at, &value_findings, false);
     }
     hits
+}
+
+/// The most strings [`scan_cached`] remembers per thread; the set is emptied when it is full.
+const CLEAN_CACHE_ENTRIES: usize = 4096;
+/// Longer strings are scanned every time: they are rarely repeated, and this bounds the cache at
+/// about 1 MiB per thread.
+const CLEAN_CACHE_MAX_BYTES: usize = 256;
+
+thread_local! {
+    /// Strings this thread recently found clean. Tags and metadata keys repeat on nearly every
+    /// record (a project uses a few dozen of each), and many values repeat too, so most scans
+    /// would redo work already done.
+    static CLEAN: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// [`scan`], skipped for a string this thread recently found clean. The cache cannot change a
+/// result: `scan` depends on nothing but the text, only strings with no findings are kept, and
+/// they are kept whole (no hash stands in for them), so a hit is exactly a string `scan` returned
+/// nothing for.
+fn scan_cached(text: &str) -> Vec<PiiFinding> {
+    let cacheable = text.len() <= CLEAN_CACHE_MAX_BYTES;
+    if cacheable && CLEAN.with_borrow(|clean| clean.contains(text)) {
+        return Vec::new();
+    }
+    let findings = scan(text);
+    if cacheable && findings.is_empty() {
+        CLEAN.with_borrow_mut(|clean| {
+            if clean.len() >= CLEAN_CACHE_ENTRIES {
+                clean.clear();
+            }
+            clean.insert(text.to_owned());
+        });
+    }
+    findings
 }
 
 /// Redacts `tags` and `metadata` in place, keys included, and returns what was redacted: the
@@ -268,7 +309,110 @@ mod tests {
         assert_eq!(t[0].as_str(), "[redacted:email]");
     }
 
+    /// Empties this thread's clean-string cache, so a test can start cold.
+    fn forget_clean() {
+        CLEAN.with_borrow_mut(HashSet::clear);
+    }
+
+    fn cached_clean(s: &str) -> bool {
+        CLEAN.with_borrow(|clean| clean.contains(s))
+    }
+
+    /// `scan_annotations` as it was before the cache: every string scanned, every path built.
+    fn uncached_scan_annotations(
+        path: &str,
+        tags: &[Tag],
+        metadata: &Metadata,
+        field: &str,
+    ) -> Vec<PiiHit> {
+        let mut hits = Vec::new();
+        for (i, tag) in tags.iter().enumerate() {
+            push_hits(
+                &mut hits,
+                &format!("{path}.tags[{i}]"),
+                &scan(tag.as_str()),
+                false,
+            );
+        }
+        for (key, value) in metadata.iter() {
+            let key_findings = scan(key.as_str());
+            let at = metadata_path(path, field, key.as_str(), &key_findings);
+            push_hits(&mut hits, &at, &key_findings, true);
+            push_hits(&mut hits, &at, &scan(value.as_str()), false);
+        }
+        hits
+    }
+
+    #[test]
+    fn the_clean_cache_never_hides_a_finding() {
+        forget_clean();
+        let clean_tags = tags(&["newton", "test"]);
+        let clean_meta = metadata(&[("field", "physics"), ("user_id", "user-0042")]);
+        assert_eq!(
+            scan_annotations("t", &clean_tags, &clean_meta, "metadata"),
+            []
+        );
+        for s in ["newton", "test", "field", "physics", "user_id", "user-0042"] {
+            assert!(cached_clean(s), "{s} is cached");
+        }
+
+        // Cached clean strings next to strings with PII, as a key, a value and a tag.
+        let t = tags(&["newton", "vip:ana@example.org", "test"]);
+        let m = metadata(&[
+            ("field", "physics"),
+            ("bob@example.com", "user-0042"),
+            ("user_id", "call 555-123-4567"),
+        ]);
+        let warm = scan_annotations("t", &t, &m, "metadata");
+        assert_eq!(
+            lines(&warm),
+            [
+                "t.tags[1]: value contains an e-mail address",
+                "t.metadata[\"[redacted:email]\"]: key contains an e-mail address",
+                "t.metadata.user_id: value contains a phone number",
+            ]
+        );
+        assert_eq!(warm, uncached_scan_annotations("t", &t, &m, "metadata"));
+        for s in [
+            "vip:ana@example.org",
+            "bob@example.com",
+            "call 555-123-4567",
+        ] {
+            assert!(!cached_clean(s), "{s} is not cached");
+        }
+        // Twice warm, and cold again: the same hits.
+        assert_eq!(scan_annotations("t", &t, &m, "metadata"), warm);
+        forget_clean();
+        assert_eq!(scan_annotations("t", &t, &m, "metadata"), warm);
+
+        // A full cache starts over, and long strings are never kept.
+        for i in 0..CLEAN_CACHE_ENTRIES + 10 {
+            assert_eq!(scan_cached(&format!("clean-{i}")), []);
+        }
+        assert!(CLEAN.with_borrow(HashSet::len) <= CLEAN_CACHE_ENTRIES);
+        let long = "x".repeat(CLEAN_CACHE_MAX_BYTES + 1);
+        assert_eq!(scan_cached(&long), []);
+        assert!(!cached_clean(&long));
+        assert_eq!(scan_annotations("t", &t, &m, "metadata"), warm);
+    }
+
     proptest! {
+        #[test]
+        fn cached_scans_match_uncached_ones(
+            raw_tags in proptest::collection::vec("([a-z]{1,3}|[0-9 @.+-]{1,8}|a@b\\.co|4111 1111 1111 1111){1,4}", 0..6),
+            raw_meta in proptest::collection::vec(("([a-z]{1,3}|a@b\\.co|[0-9 -]{1,12}){1,3}", "([a-z]{1,3}|a@b\\.co|\\+44 20 7946 0958|[0-9 @.-]{1,12}){0,6}"), 0..6),
+        ) {
+            let t: Vec<Tag> = raw_tags.iter().filter_map(|r| Tag::parse(r).ok()).collect();
+            let mut m = Metadata::new();
+            for (k, v) in &raw_meta {
+                if let (Ok(k), Ok(v)) = (MetadataKey::parse(k), MetadataValue::parse(v)) { m.insert(k, v); }
+            }
+            let expected = uncached_scan_annotations("r", &t, &m, "metadata");
+            // The cache is warm from earlier cases; scanning twice warms it with this one too.
+            prop_assert_eq!(&scan_annotations("r", &t, &m, "metadata"), &expected);
+            prop_assert_eq!(&scan_annotations("r", &t, &m, "metadata"), &expected);
+        }
+
         #[test]
         fn redacted_annotations_are_valid_and_clean(
             raw_tags in proptest::collection::vec("([a-z]{1,6}|[0-9 @.+-]{1,8}|a@b\\.co|4111 1111 1111 1111){1,6}", 0..8),

@@ -75,6 +75,43 @@ const TYPED_FIELDS: &[&str] = &[
     "is_complete",
 ];
 
+/// The values of a step's [`TYPED_FIELDS`] and of its `metrics`, found in one pass over its keys.
+/// A step has twenty-odd keys; comparing them once is cheaper than hashing each field's name to
+/// read it, and it tells which fields to remove afterwards, so absent ones cost nothing.
+struct Fields<'a> {
+    typed: [Option<&'a Value>; TYPED_FIELDS.len()],
+    metrics: Option<&'a Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(obj: &'a Map<String, Value>) -> Fields<'a> {
+        let mut fields = Fields {
+            typed: [None; TYPED_FIELDS.len()],
+            metrics: None,
+        };
+        // Keys of a `Map` are unique, so each slot is filled at most once, as `Map::get` would.
+        for (key, value) in obj {
+            match typed_index(key) {
+                Some(i) => fields.typed[i] = Some(value),
+                None if key == "metrics" => fields.metrics = Some(value),
+                None => {}
+            }
+        }
+        fields
+    }
+
+    /// The value of `key`, one of [`TYPED_FIELDS`], as `Map::get` would return it.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        let i = typed_index(key);
+        debug_assert!(i.is_some(), "{key} is not a typed field");
+        i.and_then(|i| self.typed[i])
+    }
+}
+
+fn typed_index(key: &str) -> Option<usize> {
+    TYPED_FIELDS.iter().position(|f| *f == key)
+}
+
 /// Decodes one step (a trace or span object) at `path` and, recursively, its `spans`. The step
 /// is taken by value so that its (often large) input and output move into the record instead of
 /// being copied.
@@ -96,20 +133,21 @@ pub fn decode_step(
     };
     let children = obj.remove("spans");
     let obj = &mut obj;
-    let type_name = opt_str(obj, "type", path)?.unwrap_or("trace");
+    let fields = Fields::of(obj);
+    let type_name = opt_str(&fields, "type", path)?.unwrap_or("trace");
     let record_type = RecordType::parse(type_name).ok_or_else(|| {
         wire_err(
             &format!("{path}.type"),
             format!("unknown step type {type_name:?}; expected one of trace, llm, retriever, tool, workflow, agent, control"),
         )
     })?;
-    let id = match opt_str(obj, "id", path)? {
-        Some(s) => parse_uuid(s, &format!("{path}.id"))?,
+    let id = match opt_str(&fields, "id", path)? {
+        Some(s) => Uuid::parse_str(s).map_err(|_| not_a_uuid(s, &format!("{path}.id")))?,
         None => Uuid::new_v4(),
     };
-    let own_trace = opt_uuid(obj, "trace_id", path)?;
-    let own_parent = opt_uuid(obj, "parent_id", path)?;
-    let own_session = opt_uuid(obj, "session_id", path)?;
+    let own_trace = opt_uuid(&fields, "trace_id", path)?;
+    let own_parent = opt_uuid(&fields, "parent_id", path)?;
+    let own_session = opt_uuid(&fields, "session_id", path)?;
     let trace_id = if record_type.is_trace() {
         id
     } else {
@@ -127,12 +165,12 @@ pub fn decode_step(
     };
     let session_id = own_session.or(at.session_id);
 
-    let created_at = match opt_str(obj, "created_at", path)? {
+    let created_at = match opt_str(&fields, "created_at", path)? {
         Some(s) => Timestamp::parse(s)
             .map_err(|e| wire_err(&format!("{path}.created_at"), e.to_string()))?,
         None => Timestamp::now(),
     };
-    let metrics = match obj.get("metrics") {
+    let metrics = match fields.metrics {
         None | Some(Value::Null) => None,
         Some(Value::Object(m)) => Some(m),
         Some(other) => {
@@ -159,7 +197,7 @@ pub fn decode_step(
         total: metric("num_total_tokens")?,
     };
     let duration_ns = metric("duration_ns")?;
-    let status_code = match obj.get("status_code") {
+    let status_code = match fields.get("status_code") {
         None | Some(Value::Null) => None,
         Some(v) => Some(as_int(v).ok_or_else(|| {
             wire_err(
@@ -168,7 +206,7 @@ pub fn decode_step(
             )
         })?),
     };
-    let is_complete = match obj.get("is_complete") {
+    let is_complete = match fields.get("is_complete") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
         Some(v) => {
@@ -178,7 +216,7 @@ pub fn decode_step(
             ))
         }
     };
-    let name = opt_str(obj, "name", path)?.unwrap_or("").to_owned();
+    let name = opt_str(&fields, "name", path)?.unwrap_or("").to_owned();
     match &children {
         None | Some(Value::Null) | Some(Value::Array(_)) => {}
         Some(other) => {
@@ -188,22 +226,28 @@ pub fn decode_step(
             ))
         }
     }
-    let model = opt_str(obj, "model", path)?.map(str::to_owned);
-    let external_id = opt_str(obj, "external_id", path)?.map(str::to_owned);
+    let model = opt_str(&fields, "model", path)?.map(str::to_owned);
+    let external_id = opt_str(&fields, "external_id", path)?.map(str::to_owned);
 
     let annotations = validate_annotations(
         path,
-        obj.get("tags"),
-        obj.get("user_metadata"),
+        fields.get("tags"),
+        fields.get("user_metadata"),
         "user_metadata",
         limits,
     );
+    let found = fields.typed.map(|v| v.is_some());
     match annotations {
         Ok(a) => {
             let input = obj.remove("input").unwrap_or(Value::Null);
             let output = obj.remove("output").unwrap_or(Value::Null);
-            for field in TYPED_FIELDS {
-                obj.remove(*field);
+            // In the same order as always (a removal moves the last key into the gap, so the
+            // order decides how `extra` is ordered), skipping fields the step does not have and
+            // the two just removed: removing an absent key changes nothing.
+            for (field, found) in TYPED_FIELDS.iter().zip(found) {
+                if found && !matches!(*field, "input" | "output") {
+                    obj.remove(*field);
+                }
             }
             let extra = std::mem::take(obj);
             out.records.push(Record {
@@ -255,12 +299,8 @@ pub fn decode_step(
     Ok(())
 }
 
-fn opt_str<'a>(
-    obj: &'a Map<String, Value>,
-    key: &str,
-    path: &str,
-) -> Result<Option<&'a str>, WireError> {
-    match obj.get(key) {
+fn opt_str<'a>(fields: &Fields<'a>, key: &str, path: &str) -> Result<Option<&'a str>, WireError> {
+    match fields.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(v) => Err(wire_err(
@@ -270,15 +310,20 @@ fn opt_str<'a>(
     }
 }
 
-fn opt_uuid(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<Uuid>, WireError> {
-    opt_str(obj, key, path)?
-        .map(|s| parse_uuid(s, &format!("{path}.{key}")))
+fn opt_uuid(fields: &Fields, key: &str, path: &str) -> Result<Option<Uuid>, WireError> {
+    opt_str(fields, key, path)?
+        .map(|s| Uuid::parse_str(s).map_err(|_| not_a_uuid(s, &format!("{path}.{key}"))))
         .transpose()
 }
 
 /// Parses a UUID, naming the path when it is not one.
 pub fn parse_uuid(s: &str, path: &str) -> Result<Uuid, WireError> {
-    Uuid::parse_str(s).map_err(|_| wire_err(path, format!("{s:?} is not a UUID")))
+    Uuid::parse_str(s).map_err(|_| not_a_uuid(s, path))
+}
+
+/// The error for a string that is not a UUID; decoding builds the path only then.
+fn not_a_uuid(s: &str, path: &str) -> WireError {
+    wire_err(path, format!("{s:?} is not a UUID"))
 }
 
 /// Integers may arrive as floats with no fraction (`3.0`) from some JSON encoders.
@@ -355,6 +400,7 @@ pub fn record_to_json(r: &Record, owner: Owner) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
     use serde_json::json;
 
     fn decode(v: Value) -> Result<Decoded, WireError> {
@@ -416,6 +462,71 @@ mod tests {
             d.quarantined[0].violations[0].to_string(),
             "traces[0].spans[0].tags[0]: tag is 57 characters; the limit is 50"
         );
+    }
+
+    /// `extra` as decoding has always built it: the typed fields removed one at a time.
+    fn extra_by_removal(mut obj: Map<String, Value>) -> Vec<String> {
+        obj.remove("spans");
+        obj.remove("input");
+        obj.remove("output");
+        for field in TYPED_FIELDS {
+            obj.remove(*field);
+        }
+        obj.keys().cloned().collect()
+    }
+
+    #[test]
+    fn extra_keeps_the_order_of_one_removal_per_field() {
+        // The SDK's key order for an LLM span, typed fields and others interleaved.
+        let step = json!({
+            "type": "llm", "input": "q", "redacted_input": null, "output": "a",
+            "redacted_output": null, "name": "", "created_at": null, "user_metadata": {},
+            "tags": [], "status_code": null, "metrics": {}, "external_id": null,
+            "dataset_input": null, "dataset_output": null, "dataset_metadata": {},
+            "id": "06b80396-7eb4-4dc0-a41d-66a575a9211d", "session_id": null,
+            "trace_id": "30a44133-66cb-4bf1-9f90-9748d6642fef", "step_number": null,
+            "parent_id": null, "tools": null, "events": null, "model": "gpt-4o",
+            "temperature": null, "finish_reason": null
+        });
+        let expected = extra_by_removal(step.as_object().unwrap().clone());
+        let d = decode(step).unwrap();
+        let keys: Vec<&String> = d.records[0].extra.keys().collect();
+        assert_eq!(keys, expected.iter().collect::<Vec<_>>());
+        // Each removal moves the last key into the gap; stored records have this order.
+        assert_eq!(
+            keys,
+            [
+                "events",
+                "finish_reason",
+                "redacted_input",
+                "temperature",
+                "redacted_output",
+                "tools",
+                "dataset_metadata",
+                "step_number",
+                "dataset_input",
+                "dataset_output",
+                "metrics"
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn extra_is_ordered_as_by_one_removal_per_field(
+            keys in proptest::sample::subsequence(
+                [TYPED_FIELDS, &["metrics", "tools", "dataset_input", "x", "a-b", "zz"]].concat(),
+                0..=22,
+            )
+            .prop_shuffle(),
+        ) {
+            // Null is a valid value for every typed field.
+            let obj: Map<String, Value> = keys.iter().map(|k| (k.to_string(), Value::Null)).collect();
+            let expected = extra_by_removal(obj.clone());
+            let d = decode(Value::Object(obj)).unwrap();
+            let got: Vec<String> = d.records[0].extra.keys().cloned().collect();
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     #[test]
