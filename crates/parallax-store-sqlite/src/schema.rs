@@ -271,7 +271,8 @@ pub(crate) fn migrate_to(conn: &mut Connection, last: usize) -> rusqlite::Result
 /// WAL with `synchronous = NORMAL`: a committed transaction is in the WAL file before the commit
 /// returns, so it survives the process being killed (`kill -9`); only a power loss can lose the
 /// last few commits, which is the trade storage-notes.md measured. `wal_autocheckpoint = 10000`
-/// makes checkpoints rarer and larger, which the notes found faster for sustained ingest.
+/// makes checkpoints rarer and larger, which the notes found faster for sustained ingest; the
+/// writer's connection raises it further (checkpoint.rs).
 pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;

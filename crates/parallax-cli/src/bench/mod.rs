@@ -164,6 +164,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         .zip(server.process().and_then(machine::cpu_seconds))
         .map(|(a, b)| b - a);
     let ingest_writer_cpu_s = writer_before.zip(writer_cpu()).map(|(a, b)| b - a);
+    let disk_after_ingest = server.disk_use()?;
     eprintln!("  {:.0} spans/s; {}", ingest.spans_per_s, ingest.searchable);
 
     let mut queries = Vec::new();
@@ -196,6 +197,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         peak_rss_mb: server.process().and_then(machine::peak_rss_mb),
         rss_includes_client: embedded,
         disk: server.disk_use()?,
+        disk_after_ingest,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
