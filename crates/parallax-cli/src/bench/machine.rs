@@ -107,6 +107,66 @@ fn stat_cpu_seconds(stat: &str) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// CPU ticks of the whole machine (all cores, every process and the kernel): busy and total.
+/// Unlike a process's CPU time, this includes the kernel threads that write dirty pages back
+/// to the disk, so it tells whether the cores were saturated.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineTicks {
+    pub busy: u64,
+    pub iowait: u64,
+    pub total: u64,
+}
+
+pub fn machine_ticks() -> Option<MachineTicks> {
+    parse_machine_ticks(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The first line of `/proc/stat`: `cpu user nice system idle iowait irq softirq steal …`.
+fn parse_machine_ticks(stat: &str) -> Option<MachineTicks> {
+    let line = stat.lines().next()?;
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let t: Vec<u64> = fields
+        .take(8)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = t[..] else {
+        return None;
+    };
+    Some(MachineTicks {
+        busy: user + nice + system + irq + softirq + steal,
+        iowait,
+        total: user + nice + system + idle + iowait + irq + softirq + steal,
+    })
+}
+
+impl MachineTicks {
+    /// The shares of all cores' time between `self` and a later reading: busy, waiting for I/O.
+    pub fn shares_until(self, later: MachineTicks) -> Option<(f64, f64)> {
+        let total = later.total.checked_sub(self.total).filter(|t| *t > 0)? as f64;
+        let busy = later.busy.checked_sub(self.busy)? as f64;
+        let iowait = later.iowait.checked_sub(self.iowait)? as f64;
+        Some((busy / total, iowait / total))
+    }
+}
+
+/// Bytes a process has caused to be written to storage (`write_bytes` of `/proc/…/io`: pages
+/// it dirtied, counted when dirtied); `None` for this process.
+pub fn storage_write_bytes(pid: Option<u32>) -> Option<u64> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/io"),
+        None => "/proc/self/io".to_owned(),
+    };
+    let io = std::fs::read_to_string(path).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// The 1-minute load average: how much else wanted the cores during the run.
 pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
@@ -143,4 +203,21 @@ pub fn disk_use(dir: &Path) -> std::io::Result<DiskUse> {
         }
     }
     Ok(used)
+}
+
+#[cfg(test)]
+mod machine_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_machines_ticks_and_shares() {
+        let a = parse_machine_ticks("cpu  100 0 50 800 10 5 5 0 0 0\ncpu0 1 2 3\n").unwrap();
+        assert_eq!((a.busy, a.iowait, a.total), (160, 10, 970));
+        let b = parse_machine_ticks("cpu  250 0 100 850 30 10 10 0 0 0\n").unwrap();
+        let (busy, iowait) = a.shares_until(b).unwrap();
+        assert!((busy - 210.0 / 280.0).abs() < 1e-9);
+        assert!((iowait - 20.0 / 280.0).abs() < 1e-9);
+        assert!(parse_machine_ticks("intr 1 2 3").is_none());
+        assert!(a.shares_until(a).is_none(), "no time passed");
+    }
 }

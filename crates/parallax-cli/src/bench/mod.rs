@@ -159,11 +159,19 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     };
     let cpu_before = server.process().and_then(machine::cpu_seconds);
     let writer_before = writer_cpu();
+    let ticks_before = machine::machine_ticks();
+    let written_before = server.process().and_then(machine::storage_write_bytes);
     let ingest = ingest::run(&target, workload, args.clients, args.batch).await?;
     let ingest_cpu_s = cpu_before
         .zip(server.process().and_then(machine::cpu_seconds))
         .map(|(a, b)| b - a);
     let ingest_writer_cpu_s = writer_before.zip(writer_cpu()).map(|(a, b)| b - a);
+    let machine_shares = ticks_before
+        .zip(machine::machine_ticks())
+        .and_then(|(a, b)| a.shares_until(b));
+    let storage_written = written_before
+        .zip(server.process().and_then(machine::storage_write_bytes))
+        .map(|(a, b)| b.saturating_sub(a));
     let disk_after_ingest = server.disk_use()?;
     eprintln!("  {:.0} spans/s; {}", ingest.spans_per_s, ingest.searchable);
 
@@ -191,6 +199,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         ingest,
         ingest_cpu_s,
         ingest_writer_cpu_s,
+        machine_shares,
+        storage_written,
         load_average: (load_start, machine::load_average()),
         queries,
         deep,

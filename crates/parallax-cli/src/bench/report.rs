@@ -27,6 +27,12 @@ pub struct Report {
     pub ingest_cpu_s: Option<f64>,
     /// Of that, CPU seconds of the store's single writer thread.
     pub ingest_writer_cpu_s: Option<f64>,
+    /// Shares of the whole machine's cores during ingest (every process and the kernel): busy,
+    /// and idle waiting for I/O.
+    pub machine_shares: Option<(f64, f64)>,
+    /// Bytes the server process caused to be written to storage during ingest: the WAL, and
+    /// the pages checkpoints copied back into the database file.
+    pub storage_written: Option<u64>,
     /// The 1-minute load average before ingest and at the end.
     pub load_average: (Option<f64>, Option<f64>),
     pub queries: Vec<Measured>,
@@ -74,6 +80,11 @@ impl Report {
             .map(|us| 1e6 / us)
     }
 
+    fn storage_written_per_span(&self) -> Option<f64> {
+        self.storage_written
+            .map(|b| b as f64 / self.workload.spans.max(1) as f64)
+    }
+
     fn all_queries(&self) -> impl Iterator<Item = &Measured> {
         self.queries
             .iter()
@@ -111,6 +122,22 @@ impl Report {
         put(
             "ingest_writer_bound_spans_per_s",
             json!(self.writer_bound_spans_per_s().map(f64::round)),
+        );
+        put(
+            "ingest_machine_cpu_busy_pct",
+            json!(self
+                .machine_shares
+                .map(|(b, _)| (b * 1000.0).round() / 10.0)),
+        );
+        put(
+            "ingest_machine_iowait_pct",
+            json!(self
+                .machine_shares
+                .map(|(_, w)| (w * 1000.0).round() / 10.0)),
+        );
+        put(
+            "ingest_storage_write_bytes_per_span",
+            json!(self.storage_written_per_span().map(f64::round)),
         );
         put("load_average_1m_start", json!(self.load_average.0));
         put("load_average_1m_end", json!(self.load_average.1));
@@ -223,6 +250,20 @@ impl Report {
             row(
                 "  of which the single SQLite writer thread",
                 format!("{us:.1} µs (alone on a core: {} spans/s)", group(bound)),
+                "",
+            );
+        }
+        if let Some((busy, iowait)) = self.machine_shares {
+            row(
+                "  the machine's cores busy (all processes and the kernel); idle on I/O",
+                format!("{:.0}%; {:.0}%", busy * 100.0, iowait * 100.0),
+                "",
+            );
+        }
+        if let Some(b) = self.storage_written_per_span() {
+            row(
+                "  written to storage per span (WAL, then checkpoints into the database)",
+                format!("{} B", group(b)),
                 "",
             );
         }
