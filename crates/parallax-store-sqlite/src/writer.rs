@@ -107,6 +107,9 @@ impl Writer {
         };
         if let (Ok(()), Some((cycle, entries))) = (&outcome, merged) {
             self.ids.forget(&entries);
+            if cycle.step == 15 {
+                self.ids.merged(cycle.upto);
+            }
             self.merge = (cycle.step < 15).then_some(MergeCycle {
                 step: cycle.step + 1,
                 ..cycle
