@@ -50,6 +50,7 @@ pub async fn open_state(config: Config) -> anyhow::Result<AppState> {
         secret: secret.into(),
         limits: config.limits(),
         rate: Arc::new(crate::rate::RateLimiter::new(config.rate_limit_per_second)),
+        ingest_slots: Arc::new(tokio::sync::Semaphore::new(crate::state::ingest_slots())),
         config: Arc::new(config),
     };
     ensure_first_key(&state).await?;

@@ -130,6 +130,7 @@ pub async fn traces(
         Err(e) => return failure(&e, json),
     };
     let encoding = header(&headers, &["content-encoding"]);
+    let _slot = state.ingest_slot().await;
     let request = match decode(&body, content_type, encoding, state.config.max_body_bytes) {
         Ok(r) => r,
         Err(e) => {

@@ -431,3 +431,29 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "the bucket refills");
 }
+
+/// Many more simultaneous ingest requests than the server decodes at once (one per core, plus
+/// one): each waits for its turn, and every one is stored and answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_concurrent_ingests_than_slots_all_land() {
+    let srv = std::sync::Arc::new(TestServer::start().await);
+    let (pid, sid) = srv.project_and_stream("p", "s").await;
+    let senders = 4 * parallax_server::state::ingest_slots();
+    let mut tasks = Vec::new();
+    for _ in 0..senders {
+        let (srv, pid, sid) = (srv.clone(), pid.clone(), sid.clone());
+        tasks.push(tokio::spawn(async move {
+            let (body, _, _) = seed_body(&sid);
+            let out = srv.post(&format!("/v2/projects/{pid}/traces"), body).await;
+            assert_eq!(out["records_count"], 2, "{out}");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let s = srv.get(&format!("/projects/{pid}/log_streams/{sid}")).await;
+    assert_eq!(
+        (s["num_traces"].as_u64(), s["num_spans"].as_u64()),
+        (Some(senders as u64), Some(senders as u64))
+    );
+}

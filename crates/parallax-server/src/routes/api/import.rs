@@ -48,6 +48,7 @@ pub async fn import(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
+    let _slot = state.ingest_slot().await;
     let body: ImportBody = json::parse(&body)?;
     let project = load_project(&state, &who, &pid).await?;
     let stream = load_stream(&state, &project, body.log_stream_id).await?;

@@ -86,6 +86,7 @@ pub async fn ingest_traces(
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
+    let _slot = state.ingest_slot().await;
     let mut body = parse_value(&body)?;
     let obj = object(&body)?;
     let stream = body_stream(&state, &project, obj).await?;
@@ -146,6 +147,7 @@ pub async fn ingest_spans(
 ) -> ApiResult<Json<Value>> {
     who.require_role(Role::Annotator)?;
     let project = load_project(&state, &who, &pid).await?;
+    let _slot = state.ingest_slot().await;
     let mut body = parse_value(&body)?;
     let obj = object(&body)?;
     let stream = body_stream(&state, &project, obj).await?;
