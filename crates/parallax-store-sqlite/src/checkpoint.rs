@@ -10,7 +10,7 @@
 //!
 //! The threshold is larger than storage-notes.md's 10,000 pages because every group commit
 //! rewrites the last leaf of each tag and metadata value it touches (about 700 pages a batch of
-//! 100 traces, 1.7 pages a span): a longer WAL holds more versions of the same hot pages, and a
+//! 100 traces, 1.4 pages a span): a longer WAL holds more versions of the same hot pages, and a
 //! checkpoint copies only the newest of each. Measured at 1M spans (BENCHMARKS.md): 10,000 pages
 //! and a checkpoint every 500 ms, 16.6–18.6k spans/s and 171 checkpoints with 8.9 s of fsync on
 //! the writer; 40,000 pages every 50 ms, 20.9–21.2k spans/s.
