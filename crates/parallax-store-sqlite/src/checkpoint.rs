@@ -40,7 +40,10 @@ pub const IDLE_TRUNCATE_AFTER: Duration = Duration::from_secs(1);
 impl Checkpointer {
     pub fn spawn(db: &Path) -> rusqlite::Result<Checkpointer> {
         let conn = Connection::open(db)?;
-        conn.execute_batch("PRAGMA busy_timeout = 1000;")?;
+        // A TRUNCATE holds the write lock while it waits for readers of older snapshots, so a
+        // write arriving then waits too: the wait is kept short, and a truncate that cannot
+        // finish is simply tried again a second later.
+        conn.execute_batch("PRAGMA busy_timeout = 100;")?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         std::thread::Builder::new()
