@@ -62,6 +62,11 @@ impl Report {
         self.disk.map(|d| d.total as f64 / n.max(1) as f64)
     }
 
+    fn per_span_after_ingest(&self) -> Option<f64> {
+        self.disk_after_ingest
+            .map(|d| d.total as f64 / self.workload.spans.max(1) as f64)
+    }
+
     fn cpu_us_per_span(&self) -> Option<f64> {
         self.ingest_cpu_s
             .map(|s| s * 1e6 / self.workload.spans.max(1) as f64)
@@ -186,9 +191,7 @@ impl Report {
         );
         put(
             "disk_bytes_per_span_after_ingest",
-            json!(self
-                .disk_after_ingest
-                .map(|d| (d.total as f64 / self.workload.spans.max(1) as f64).round())),
+            json!(self.per_span_after_ingest().map(f64::round)),
         );
         let w = &self.workload;
         put("server", json!(self.server));
@@ -323,14 +326,12 @@ impl Report {
             );
             // While writes go on, the WAL holds recent pages not yet copied into the database
             // file (up to about 160 MB); it is emptied a second after they stop.
-            if let Some(a) = self.disk_after_ingest {
+            if let (Some(a), Some(per_span)) =
+                (self.disk_after_ingest, self.per_span_after_ingest())
+            {
                 row(
                     "  right after ingest, per span; of which WAL",
-                    format!(
-                        "{} B; {:.1} MB",
-                        group(a.total as f64 / w.spans.max(1) as f64),
-                        mb(a.wal)
-                    ),
+                    format!("{} B; {:.1} MB", group(per_span), mb(a.wal)),
                     "",
                 );
             }

@@ -432,13 +432,34 @@ async fn a_key_over_its_rate_gets_429_with_retry_after() {
     assert_eq!(r.status(), StatusCode::OK, "the bucket refills");
 }
 
-/// Many more simultaneous ingest requests than the server decodes at once (one per core, plus
-/// one): each waits for its turn, and every one is stored and answered.
+/// Ingest waits for one of the server's ingest slots: while a test holds them all, a batch is
+/// not stored; once they are free it is, and many more simultaneous requests than slots are
+/// each stored and answered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_concurrent_ingests_than_slots_all_land() {
-    let srv = std::sync::Arc::new(TestServer::start().await);
+async fn ingest_waits_for_a_slot_and_every_waiting_request_lands() {
+    let (srv, state) = TestServer::start_with_state(|_| {}).await;
+    let srv = std::sync::Arc::new(srv);
     let (pid, sid) = srv.project_and_stream("p", "s").await;
-    let senders = 4 * parallax_server::state::ingest_slots();
+    let slots = parallax_server::state::ingest_slots();
+    assert_eq!(state.ingest_slots.available_permits(), slots);
+
+    let held = state.ingest_slots.acquire_many(slots as u32).await.unwrap();
+    let (body, _, _) = seed_body(&sid);
+    let blocked = {
+        let (srv, path) = (srv.clone(), format!("/v2/projects/{pid}/traces"));
+        tokio::spawn(async move { srv.post(&path, body).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!blocked.is_finished(), "ingest went ahead without a slot");
+    let s = srv.get(&format!("/projects/{pid}/log_streams/{sid}")).await;
+    assert_eq!(
+        s["num_traces"], 0,
+        "nothing is stored while the slots are held"
+    );
+    drop(held);
+    assert_eq!(blocked.await.unwrap()["records_count"], 2);
+
+    let senders = 4 * slots;
     let mut tasks = Vec::new();
     for _ in 0..senders {
         let (srv, pid, sid) = (srv.clone(), pid.clone(), sid.clone());
@@ -452,8 +473,14 @@ async fn more_concurrent_ingests_than_slots_all_land() {
         t.await.unwrap();
     }
     let s = srv.get(&format!("/projects/{pid}/log_streams/{sid}")).await;
+    let expected = senders as u64 + 1;
     assert_eq!(
         (s["num_traces"].as_u64(), s["num_spans"].as_u64()),
-        (Some(senders as u64), Some(senders as u64))
+        (Some(expected), Some(expected))
+    );
+    assert_eq!(
+        state.ingest_slots.available_permits(),
+        slots,
+        "every slot is given back"
     );
 }

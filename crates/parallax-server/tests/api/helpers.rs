@@ -1,5 +1,6 @@
 //! Starting a real server for a test and talking to it.
 
+use parallax_server::state::AppState;
 use parallax_server::Config;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
@@ -21,16 +22,27 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_with_state(tweak).await.0
+    }
+
+    /// [`TestServer::start_with`], also giving the server's shared state to the test.
+    pub async fn start_with_state(tweak: impl FnOnce(&mut Config)) -> (TestServer, AppState) {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         config.init_api_key = Some(KEY.into());
         tweak(&mut config);
+        let state = parallax_server::open_state(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(parallax_server::serve(config, listener, async {
-            let _ = stopped.await;
-        }));
+        let app = parallax_server::routes::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
         let http = Client::new();
         let mut server = TestServer {
             url,
@@ -48,7 +60,7 @@ impl TestServer {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         server.token = body["access_token"].as_str().unwrap().to_owned();
-        server
+        (server, state)
     }
 
     /// Sends an authenticated request and returns the status and the JSON body (or a string).
